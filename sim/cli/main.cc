@@ -1,0 +1,58 @@
+// gppsim: the command-line entry point. This is the only place that catches errors and turns
+// them into exit codes: 0 success, 2 bad input, 3 infeasible, 1 internal error.
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "sim/cli/verbs.h"
+#include "sim/core/errors.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitInfeasible = 3;
+
+int run(int argc, char** argv) {
+  CLI::App app{"gppsim: discrete-event simulator and planner for (graph) pipeline-parallel DNN training"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gppsim 0.1.0");
+
+  gppsim::cli::InspectOptions inspect;
+  auto* inspect_cmd = app.add_subcommand("inspect", "model summary: ops, parameters, FLOPs, branches, memory");
+  inspect_cmd->add_option("scenario", inspect.scenario, "scenario YAML")->required();
+  inspect_cmd->add_flag("--json", inspect.json, "print JSON instead of text");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  if (inspect_cmd->parsed()) return gppsim::cli::run_inspect(inspect, std::cout);
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const gppsim::core::ConfigError& e) {
+    std::cerr << "gppsim: bad input:\n" << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const gppsim::core::PlanError& e) {
+    std::cerr << "gppsim: infeasible: " << e.what() << '\n';
+    return kExitInfeasible;
+  } catch (const gppsim::core::InternalError& e) {
+    std::cerr << "gppsim: " << e.what() << "\nThis is a bug in gppsim; please report it.\n";
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "gppsim: internal error: " << e.what() << "\nThis is a bug in gppsim; please report it.\n";
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,62 @@
+#pragma once
+// A scenario: what to train (model), where (cluster), how (training), and how to plan it.
+// Loaded from YAML by load_scenario; configs/README.md documents every key.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/core/dtype.h"
+#include "sim/core/units.h"
+#include "sim/hw/cluster.h"
+#include "sim/model/model.h"
+#include "sim/model/summary.h"
+
+namespace gppsim::config {
+
+/// Which planner produces the strategy.
+enum class PlannerKind { kGraphPipe, kPipeDream, kPiper, kExhaustive, kManual };
+/// Which pipeline schedule the stages run.
+enum class ScheduleKind { kGpipe, kOneFOneB, kInterleaved1F1B, kZbH1 };
+
+/// Training settings.
+struct Training {
+  std::int64_t mini_batch = 0;  ///< samples per iteration
+  core::Dtype dtype = core::Dtype::kFp32;
+  model::Optimizer optimizer = model::Optimizer::kAdam;
+};
+
+/// Planner settings.
+struct PlanSettings {
+  PlannerKind planner = PlannerKind::kGraphPipe;
+  ScheduleKind schedule = ScheduleKind::kOneFOneB;
+  std::vector<std::int64_t> micro_batch_sizes;  ///< candidates, each divides mini_batch
+  bool straight = false;                        ///< PipeDream without replication
+  std::optional<core::Bytes> memory_limit;      ///< overrides the device capacity
+  double epsilon = 1e-3;                        ///< GraphPipe binary-search relative tolerance
+  std::int64_t max_downsets = 40000;            ///< Piper's give-up cap
+  std::int64_t virtual_stages = 2;              ///< chunks per device for interleaved 1F1B
+};
+
+/// A fully validated scenario.
+struct Scenario {
+  std::filesystem::path file;  ///< the YAML it came from
+  std::string name;
+  std::string model_source;    ///< "zoo mmt", "import pipedream vgg16.txt", "graph"
+  model::Model model;
+  hw::ClusterSpec cluster;
+  Training training;
+  PlanSettings plan;
+};
+
+/// Loads and validates a scenario. Throws core::ConfigError listing every problem found, each
+/// with file, line:column and YAML path. Relative paths inside resolve against the file's folder.
+Scenario load_scenario(const std::filesystem::path& file);
+
+/// Planner and schedule names as written in YAML.
+std::string_view to_string(PlannerKind kind);
+std::string_view to_string(ScheduleKind kind);
+
+}  // namespace gppsim::config
