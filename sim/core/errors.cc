@@ -1,5 +1,8 @@
 #include "sim/core/errors.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <fmt/format.h>
 
 namespace gppsim::core {
@@ -45,7 +48,13 @@ void DiagnosticSink::add(SourceLocation where, std::string message) {
 }
 
 void DiagnosticSink::throw_if_any() const {
-  if (!diagnostics_.empty()) throw ConfigError(diagnostics_);
+  if (diagnostics_.empty()) return;
+  // Report in reading order of the file, whatever order the sections were checked in.
+  std::vector<Diagnostic> sorted = diagnostics_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) < std::tie(b.where.file, b.where.line, b.where.column);
+  });
+  throw ConfigError(std::move(sorted));
 }
 
 }  // namespace gppsim::core
