@@ -15,11 +15,6 @@ endfunction()
 function(gppsim_library name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
-  add_library(gppsim_${name} STATIC ${sources})
-  add_library(gppsim::${name} ALIAS gppsim_${name})
-  # Each library publishes an include root that holds only a link to its own folder
-  # (root/sim/<name> -> source folder), so `#include "sim/<other>/x.h"` resolves only when
-  # <other> is among the DEPS (directly or transitively).
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
   set(root ${CMAKE_BINARY_DIR}/include_roots/${name})
   get_filename_component(parent ${root}/${rel} DIRECTORY)
@@ -27,7 +22,19 @@ function(gppsim_library name)
   if(NOT EXISTS ${root}/${rel})
     file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR} ${root}/${rel} SYMBOLIC)
   endif()
-  target_include_directories(gppsim_${name} PUBLIC $<BUILD_INTERFACE:${root}>)
-  target_link_libraries(gppsim_${name} PUBLIC ${ARG_DEPS})
-  gppsim_target_options(gppsim_${name})
+  # Each library publishes an include root that holds only a link to its own folder
+  # (root/sim/<name> -> source folder), so `#include "sim/<other>/x.h"` resolves only when
+  # <other> is among the DEPS (directly or transitively). A folder without .cc files yet is a
+  # header-only (INTERFACE) library.
+  if(sources)
+    add_library(gppsim_${name} STATIC ${sources})
+    target_include_directories(gppsim_${name} PUBLIC $<BUILD_INTERFACE:${root}>)
+    target_link_libraries(gppsim_${name} PUBLIC ${ARG_DEPS})
+    gppsim_target_options(gppsim_${name})
+  else()
+    add_library(gppsim_${name} INTERFACE)
+    target_include_directories(gppsim_${name} INTERFACE $<BUILD_INTERFACE:${root}>)
+    target_link_libraries(gppsim_${name} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(gppsim::${name} ALIAS gppsim_${name})
 endfunction()

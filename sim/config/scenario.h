@@ -13,13 +13,12 @@
 #include "sim/hw/cluster.h"
 #include "sim/model/model.h"
 #include "sim/model/summary.h"
+#include "sim/plan/strategy.h"
 
 namespace gppsim::config {
 
-/// Which planner produces the strategy.
-enum class PlannerKind { kGraphPipe, kPipeDream, kPiper, kExhaustive, kManual };
-/// Which pipeline schedule the stages run.
-enum class ScheduleKind { kGpipe, kOneFOneB, kInterleaved1F1B, kZbH1 };
+using plan::PlannerKind;
+using plan::ScheduleKind;
 
 /// Training settings.
 struct Training {
@@ -54,9 +53,5 @@ struct Scenario {
 /// Loads and validates a scenario. Throws core::ConfigError listing every problem found, each
 /// with file, line:column and YAML path. Relative paths inside resolve against the file's folder.
 Scenario load_scenario(const std::filesystem::path& file);
-
-/// Planner and schedule names as written in YAML.
-std::string_view to_string(PlannerKind kind);
-std::string_view to_string(ScheduleKind kind);
 
 }  // namespace gppsim::config

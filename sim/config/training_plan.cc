@@ -47,14 +47,6 @@ std::optional<E> read_enum(const YamlValue& v, const std::array<std::pair<E, std
   return std::nullopt;
 }
 
-template <typename E, std::size_t N>
-std::string_view name_of(E kind, const std::array<std::pair<E, std::string_view>, N>& table) {
-  for (const auto& [k, n] : table) {
-    if (k == kind) return n;
-  }
-  return "unknown";
-}
-
 // Micro-batch candidates: positive, distinct, each dividing the mini-batch. Absent -> every
 // power of two that divides the mini-batch (documented in configs/README.md).
 std::optional<std::vector<std::int64_t>> read_micro_batches(const std::optional<YamlValue>& v,
@@ -87,9 +79,6 @@ std::optional<std::vector<std::int64_t>> read_micro_batches(const std::optional<
 }
 
 }  // namespace
-
-std::string_view to_string(PlannerKind kind) { return name_of(kind, kPlanners); }
-std::string_view to_string(ScheduleKind kind) { return name_of(kind, kSchedules); }
 
 std::optional<Training> read_training(const YamlValue& value) {
   const YamlMap m(value, {"mini_batch", "dtype", "optimizer"});
