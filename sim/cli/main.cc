@@ -27,6 +27,12 @@ int run(int argc, char** argv) {
   inspect_cmd->add_option("scenario", inspect.scenario, "scenario YAML")->required();
   inspect_cmd->add_flag("--json", inspect.json, "print JSON instead of text");
 
+  gppsim::cli::SimulateOptions simulate;
+  auto* simulate_cmd = app.add_subcommand("simulate", "simulate one training iteration -> summary.json, trace.json");
+  simulate_cmd->add_option("scenario", simulate.scenario, "scenario YAML")->required();
+  simulate_cmd->add_option("--strategy", simulate.strategy, "strategy YAML (required with planner: manual)");
+  simulate_cmd->add_option("--out", simulate.out, "output folder (default: out/<scenario name>)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +40,7 @@ int run(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   if (inspect_cmd->parsed()) return gppsim::cli::run_inspect(inspect, std::cout);
+  if (simulate_cmd->parsed()) return gppsim::cli::run_simulate(simulate, std::cout);
   return kExitBadInput;
 }
 

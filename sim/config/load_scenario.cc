@@ -1,6 +1,3 @@
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "sim/config/scenario.h"
@@ -8,31 +5,6 @@
 
 namespace gppsim::config {
 namespace {
-
-// Reads the whole file; a missing or unreadable file is bad input (exit 2), not a crash.
-std::string read_text(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    throw core::ConfigError(core::SourceLocation{file.string(), 0, 0, ""},
-                            "cannot read the scenario: no such file (expected a YAML file)");
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    throw core::ConfigError(core::SourceLocation{file.string(), 0, 0, ""}, "cannot read the scenario file");
-  }
-  return text.str();
-}
-
-YAML::Node parse_yaml(const std::string& text, const std::string& file) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw core::ConfigError(core::SourceLocation{file, e.mark.line + 1, e.mark.column + 1, ""},
-                            fmt::format("malformed YAML: {}", e.msg));
-  }
-}
 
 // Applies `read` to a present value (std::optional::and_then is C++23).
 template <typename Read>
@@ -46,15 +18,9 @@ std::string default_name(const std::filesystem::path& file) { return file.stem()
 }  // namespace
 
 Scenario load_scenario(const std::filesystem::path& file) {
-  const std::string text = read_text(file);
   core::DiagnosticSink sink;
   const ReadContext ctx{file.string(), &sink};
-  const YAML::Node root = parse_yaml(text, ctx.file);
-  if (root.IsNull() || !root.IsDefined()) {
-    throw core::ConfigError(core::SourceLocation{ctx.file, 1, 1, ""},
-                            "expected a scenario mapping with keys name, model, cluster, training, plan; "
-                            "found an empty document");
-  }
+  const YAML::Node root = load_yaml_file(file, "a scenario mapping with keys name, model, cluster, training, plan");
   const YamlMap top(YamlValue(root, "", &ctx), {"name", "model", "cluster", "training", "plan"});
   Scenario s;
   s.file = file;

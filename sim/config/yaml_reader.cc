@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -44,7 +46,41 @@ std::optional<T> parse_unit(const YamlValue& v, std::optional<std::string> text,
   }
 }
 
+// Reads the whole file; a missing or unreadable file is bad input (exit 2), not a crash.
+std::string read_text(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw core::ConfigError(core::SourceLocation{file.string(), 0, 0, ""},
+                            "cannot read the file: no such file (expected a YAML file)");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    throw core::ConfigError(core::SourceLocation{file.string(), 0, 0, ""}, "cannot read the file");
+  }
+  return text.str();
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw core::ConfigError(core::SourceLocation{file, e.mark.line + 1, e.mark.column + 1, ""},
+                            fmt::format("malformed YAML: {}", e.msg));
+  }
+}
+
 }  // namespace
+
+YAML::Node load_yaml_file(const std::filesystem::path& file, std::string_view expected) {
+  const YAML::Node root = parse_yaml(read_text(file), file.string());
+  if (root.IsNull() || !root.IsDefined()) {
+    throw core::ConfigError(core::SourceLocation{file.string(), 1, 1, ""},
+                            fmt::format("expected {}; found an empty document", expected));
+  }
+  return root;
+}
 
 std::string child_path(std::string_view parent, std::string_view key) {
   return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);

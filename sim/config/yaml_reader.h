@@ -4,6 +4,7 @@
 // reported at once (the caller throws at the end through DiagnosticSink::throw_if_any).
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,10 @@ class YamlMap {
   std::vector<std::string_view> valid_;
   bool ok_ = false;
 };
+
+/// Reads and parses a YAML file. Throws ConfigError for a missing or unreadable file, malformed
+/// YAML (with line and column) or an empty document (saying `expected`).
+YAML::Node load_yaml_file(const std::filesystem::path& file, std::string_view expected);
 
 /// Child path: "a.b" + "c" -> "a.b.c"; "" + "c" -> "c".
 std::string child_path(std::string_view parent, std::string_view key);

@@ -1,0 +1,326 @@
+#include "sim/engine/flow_network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "sim/core/check.h"
+
+namespace gppsim::engine {
+namespace {
+
+constexpr double kPsPerSecond = 1e12;
+// Floating-point residue: rates times elapsed picoseconds never cancel a flow's bytes exactly,
+// so a flow this close to empty counts as delivered.
+constexpr double kRelativeResidue = 1e-9;
+constexpr double kAbsoluteResidue = 1e-6;  // bytes
+// A projection within this relative distance (a few ulps) of a whole picosecond is taken as
+// that picosecond, so that e.g. 1 GB at 10 GB/s lands on exactly 1e11 ps and not one past it.
+constexpr double kSnap = 1e-14;
+// Stale completion entries are purged once the heap holds this many more than twice the
+// number of active flows (amortised O(1) per push).
+constexpr std::size_t kCompactionSlack = 1024;
+
+/// Picoseconds until `remaining` bytes are moved at `rate` bytes/s, rounded up to a whole ps
+/// (saturating so that `now` plus the result does not overflow).
+std::int64_t ps_until_done(double remaining, double rate, core::Time now) {
+  const double exact = remaining * kPsPerSecond / rate;
+  const double nearest = std::nearbyint(exact);
+  const double ps =
+      std::abs(exact - nearest) <= kSnap * std::max(1.0, exact) ? nearest : std::ceil(exact);
+  const std::int64_t headroom = INT64_MAX - now.ps();
+  if (ps >= static_cast<double>(headroom)) return headroom;
+  return std::max<std::int64_t>(0, static_cast<std::int64_t>(ps));
+}
+
+/// Heap order for completion entries: earliest time first, then smallest flow id.
+template <typename C>
+bool later_completion(const C& a, const C& b) {
+  return a.time != b.time ? a.time > b.time : a.flow > b.flow;
+}
+
+/// Heap order for share entries: smallest share first, then smallest link id.
+template <typename S>
+bool larger_share(const S& a, const S& b) {
+  return a.share != b.share ? a.share > b.share : a.link > b.link;
+}
+
+}  // namespace
+
+FlowNetwork::FlowNetwork(std::vector<core::BytesPerSecond> capacities)
+    : links_(capacities.size()) {
+  for (std::size_t l = 0; l < capacities.size(); ++l) {
+    const double c = capacities[l].value();
+    GPPSIM_CHECK(c > 0.0 && std::isfinite(c),
+                 fmt::format("link {} has capacity {} B/s; it must be positive and finite", l, c));
+    links_[l].capacity = c;
+  }
+}
+
+FlowId FlowNetwork::start(std::vector<hw::LinkId> links, core::Bytes bytes, core::Time now) {
+  advance_clock(now);
+  check_links(links);
+  const double b = bytes.value();
+  GPPSIM_CHECK(b >= 0.0 && std::isfinite(b),
+               fmt::format("a flow must carry a finite, non-negative number of bytes, got {}", b));
+  const FlowId id = slot_of_.size();
+  const Slot slot = allocate_slot(id);
+  FlowState& flow = slots_[slot];
+  flow.initial_bytes = b;
+  flow.remaining_bytes = b;
+  flow.rate = 0.0;
+  flow.updated = now;
+  if (b == 0.0) {
+    // Nothing to move: it never takes a share, so its start disturbs no other flow.
+    project(slot, now);
+    return id;
+  }
+  flow.links = std::move(links);
+  attach(slot);
+  reshare(slots_[slot].links, now);
+  return id;
+}
+
+std::optional<std::pair<core::Time, FlowId>> FlowNetwork::next_completion() {
+  while (!completions_.empty() && !is_current(completions_.front())) {
+    std::pop_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+    completions_.pop_back();
+  }
+  if (completions_.empty()) return std::nullopt;
+  return std::make_pair(completions_.front().time, completions_.front().flow);
+}
+
+void FlowNetwork::finish(FlowId flow, core::Time now) {
+  advance_clock(now);
+  static_cast<void>(active_flow(flow));  // checks that it is active
+  const auto next = next_completion();
+  GPPSIM_CHECK(next && next->second == flow && next->first == now,
+               fmt::format("finish(flow {}, {} ps) but the next completion is flow {} at {} ps",
+                           flow, now.ps(), next ? next->second : flow,
+                           next ? next->first.ps() : -1));
+  std::pop_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+  completions_.pop_back();
+
+  const Slot slot = slot_of_[flow];
+  FlowState& state = slots_[slot];
+  advance_flow(state, now);
+  GPPSIM_CHECK(is_done(state), fmt::format("flow {} finishes at {} ps with {} of {} B left", flow,
+                                           now.ps(), state.remaining_bytes, state.initial_bytes));
+  detach(slot);
+  // The freed links seed the re-share; swapping keeps both buffers' capacity for reuse.
+  seeds_.clear();
+  std::swap(seeds_, state.links);
+  release_slot(slot);
+  if (!seeds_.empty()) reshare(seeds_, now);
+}
+
+core::BytesPerSecond FlowNetwork::rate(FlowId flow) const {
+  return core::BytesPerSecond(active_flow(flow).rate);
+}
+
+std::size_t FlowNetwork::active_flows() const { return slots_.size() - free_slots_.size(); }
+
+void FlowNetwork::advance_clock(core::Time now) {
+  GPPSIM_CHECK(now >= now_, fmt::format("time went backwards: {} ps after {} ps", now.ps(),
+                                        now_.ps()));
+  now_ = now;
+}
+
+void FlowNetwork::check_links(const std::vector<hw::LinkId>& links) {
+  GPPSIM_CHECK(!links.empty(), "a flow must cross at least one link");
+  ++epoch_;
+  for (const hw::LinkId l : links) {
+    GPPSIM_CHECK(l < links_.size(),
+                 fmt::format("link {} does not exist ({} links)", l, links_.size()));
+    GPPSIM_CHECK(links_[l].mark != epoch_, fmt::format("a flow crosses link {} twice", l));
+    links_[l].mark = epoch_;
+  }
+}
+
+void FlowNetwork::advance_flow(FlowState& flow, core::Time now) {
+  const std::int64_t elapsed = (now - flow.updated).ps();
+  if (elapsed > 0) {
+    const double moved = flow.rate * static_cast<double>(elapsed) / kPsPerSecond;
+    flow.remaining_bytes = std::max(0.0, flow.remaining_bytes - moved);
+  }
+  flow.updated = now;
+}
+
+bool FlowNetwork::is_done(const FlowState& flow) {
+  return flow.remaining_bytes <= kRelativeResidue * flow.initial_bytes ||
+         flow.remaining_bytes < kAbsoluteResidue;
+}
+
+FlowNetwork::Slot FlowNetwork::allocate_slot(FlowId id) {
+  Slot slot = kNoSlot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    GPPSIM_CHECK(slots_.size() < kNoSlot, "too many concurrently active flows");
+    slot = static_cast<Slot>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[slot].id = id;
+  slot_of_.push_back(slot);
+  return slot;
+}
+
+void FlowNetwork::release_slot(Slot slot) {
+  FlowState& flow = slots_[slot];
+  slot_of_[flow.id] = kNoSlot;
+  flow.links.clear();
+  flow.where.clear();
+  free_slots_.push_back(slot);
+}
+
+void FlowNetwork::attach(Slot slot) {
+  FlowState& flow = slots_[slot];
+  flow.where.resize(flow.links.size());
+  for (std::size_t k = 0; k < flow.links.size(); ++k) {
+    std::vector<Slot>& on_link = links_[flow.links[k]].flows;
+    flow.where[k] = on_link.size();
+    on_link.push_back(slot);
+  }
+}
+
+void FlowNetwork::detach(Slot slot) {
+  const FlowState& flow = slots_[slot];
+  for (std::size_t k = 0; k < flow.links.size(); ++k) {
+    const hw::LinkId l = flow.links[k];
+    std::vector<Slot>& on_link = links_[l].flows;
+    const std::size_t pos = flow.where[k];
+    const Slot moved = on_link.back();
+    on_link[pos] = moved;
+    on_link.pop_back();
+    if (moved == slot) continue;
+    FlowState& other = slots_[moved];
+    const auto it = std::find(other.links.begin(), other.links.end(), l);
+    other.where[static_cast<std::size_t>(it - other.links.begin())] = pos;
+  }
+}
+
+void FlowNetwork::reshare(const std::vector<hw::LinkId>& seeds, core::Time now) {
+  collect_component(seeds);
+  for (const Slot s : component_flows_) advance_flow(slots_[s], now);
+  progressive_filling();
+  // A flow whose rate came out bit-identical keeps its projection: it is still right.
+  for (const Slot s : component_flows_) {
+    if (slots_[s].rate_changed) project(s, now);
+  }
+  if (completions_.size() > 2 * active_flows() + kCompactionSlack) compact_completions();
+}
+
+void FlowNetwork::collect_component(const std::vector<hw::LinkId>& seeds) {
+  ++epoch_;
+  component_links_.clear();
+  component_flows_.clear();
+  for (const hw::LinkId l : seeds) {
+    if (links_[l].mark == epoch_) continue;
+    links_[l].mark = epoch_;
+    component_links_.push_back(l);
+  }
+  // Breadth-first over links -> flows -> links; component_links_ doubles as the queue.
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    for (const Slot s : links_[component_links_[i]].flows) {
+      FlowState& flow = slots_[s];
+      if (flow.mark == epoch_) continue;
+      flow.mark = epoch_;
+      component_flows_.push_back(s);
+      for (const hw::LinkId m : flow.links) {
+        if (links_[m].mark == epoch_) continue;
+        links_[m].mark = epoch_;
+        component_links_.push_back(m);
+      }
+    }
+  }
+}
+
+void FlowNetwork::progressive_filling() {
+  // A link's fair share never drops while flows freeze (each flow frozen elsewhere took at
+  // most that share), so a heap key is a lower bound of the link's current share: an entry
+  // found stale is re-keyed when popped instead of on every change, and each link has at most
+  // one entry.
+  share_heap_.clear();
+  for (const Slot s : component_flows_) slots_[s].frozen = false;
+  for (const hw::LinkId l : component_links_) {
+    LinkState& link = links_[l];
+    link.residual = link.capacity;
+    link.unfrozen = link.flows.size();
+    if (link.unfrozen > 0) share_heap_.push_back(Share{current_share(link), l});
+  }
+  std::make_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
+  while (!share_heap_.empty()) {
+    std::pop_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
+    const Share top = share_heap_.back();
+    share_heap_.pop_back();
+    const LinkState& link = links_[top.link];
+    if (link.unfrozen == 0) continue;
+    const double share = current_share(link);
+    if (share > top.share) {
+      share_heap_.push_back(Share{share, top.link});
+      std::push_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
+      continue;
+    }
+    freeze_bottleneck(top.link, share);
+  }
+}
+
+double FlowNetwork::current_share(const LinkState& link) {
+  return std::max(link.residual, 0.0) / static_cast<double>(link.unfrozen);
+}
+
+void FlowNetwork::freeze_bottleneck(hw::LinkId l, double share) {
+  LinkState& link = links_[l];
+  for (const Slot s : link.flows) {
+    FlowState& flow = slots_[s];
+    if (flow.frozen) continue;
+    flow.rate_changed = flow.rate != share;
+    flow.rate = share;
+    flow.frozen = true;
+    for (const hw::LinkId m : flow.links) {
+      if (m == l) continue;
+      LinkState& other = links_[m];
+      other.residual -= share;
+      --other.unfrozen;
+    }
+  }
+  link.unfrozen = 0;
+}
+
+void FlowNetwork::project(Slot slot, core::Time now) {
+  FlowState& flow = slots_[slot];
+  ++flow.version;
+  core::Time when = now;
+  if (!is_done(flow)) {
+    GPPSIM_CHECK(flow.rate > 0.0, fmt::format("flow {} got no bandwidth", flow.id));
+    when = now + core::Time::from_ps(ps_until_done(flow.remaining_bytes, flow.rate, now));
+  }
+  push_completion(Completion{when, flow.id, flow.version});
+}
+
+void FlowNetwork::push_completion(const Completion& c) {
+  completions_.push_back(c);
+  std::push_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+}
+
+void FlowNetwork::compact_completions() {
+  std::erase_if(completions_, [this](const Completion& c) { return !is_current(c); });
+  std::make_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+}
+
+bool FlowNetwork::is_current(const Completion& c) const {
+  const Slot slot = slot_of_[c.flow];
+  return slot != kNoSlot && slots_[slot].version == c.version;
+}
+
+const FlowNetwork::FlowState& FlowNetwork::active_flow(FlowId flow) const {
+  GPPSIM_CHECK(flow < slot_of_.size() && slot_of_[flow] != kNoSlot,
+               fmt::format("flow {} is not active", flow));
+  return slots_[slot_of_[flow]];
+}
+
+}  // namespace gppsim::engine

@@ -1,0 +1,30 @@
+#pragma once
+// Lowering: Strategy + Schedule -> TaskGraph.
+//
+// Each stage's micro-batch i covers the global samples [i b, (i+1) b) of the mini-batch, and
+// shard k (device stage.devices[k]) covers b / |devices| of them. A consumer shard depends on
+// every producer shard whose samples overlap its own, so stages of different micro-batch sizes
+// or data-parallel degrees are re-sharded exactly: one transfer per overlapping pair on
+// different devices, carrying overlap x (bytes per sample of the stage edge). Gradients flow
+// back the same way. Data-parallel stages all-reduce their gradients after their last backward
+// slot; every device then runs the optimizer step of each of its stages.
+
+#include <cstdint>
+
+#include "sim/model/op_graph.h"
+#include "sim/plan/strategy.h"
+#include "sim/schedule/schedule.h"
+#include "sim/schedule/task_graph.h"
+
+namespace gppsim::schedule {
+
+/// Lowers one iteration of `mini_batch` samples. `strategy` must be valid for `graph` (ops
+/// partitioned, micro-batch sizes divisible by the data-parallel degrees) and use devices
+/// 0..num_devices-1.
+TaskGraph lower(const plan::Strategy& strategy, const Schedule& schedule, const model::OpGraph& graph,
+                std::int64_t mini_batch, int num_devices);
+
+/// Bytes per sample sent along each stage edge (sum of its op edges), indexed like strategy.edges.
+std::vector<core::Bytes> stage_edge_bytes(const plan::Strategy& strategy, const model::OpGraph& graph);
+
+}  // namespace gppsim::schedule
