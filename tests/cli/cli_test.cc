@@ -79,6 +79,77 @@ TEST(Cli, UnknownVerbAndMissingArgumentExitTwo) {
   EXPECT_EQ(run("").exit_code, 2);
 }
 
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct TempDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("gppsim-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  static inline int counter = 0;
+};
+
+const std::filesystem::path kStrategies = std::filesystem::path(GPPSIM_SOURCE_DIR) / "configs/strategies";
+
+TEST(CliSimulate, ChainClosedFormAndOutputs) {
+  const TempDir dir;
+  const Result r = run("simulate " + (kConfigs / "chain-4.yaml").string() + " --strategy " +
+                       (kStrategies / "chain-4-pipeline.yaml").string() + " --out " + dir.path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(read_file(dir.path / "summary.json"));
+  // (m + p - 1)(F + B) = (8 + 3)(1 ms + 2 ms) = 33 ms; throughput 8 / 0.033 s.
+  EXPECT_DOUBLE_EQ(j.at("iteration_time_s").get<double>(), 0.033);
+  EXPECT_DOUBLE_EQ(j.at("throughput_samples_per_s").get<double>(), 8.0 / 0.033);
+  EXPECT_EQ(j.at("num_micro_batches"), 8);
+  EXPECT_EQ(j.at("pipeline_depth"), 4);
+  EXPECT_EQ(j.at("feasible"), true);
+  for (const char* key : {"mini_batch_size", "bubble_fraction", "devices", "stages", "events", "wall_time_s"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j.at("stages").at(0).at("in_flight_micro_batches"), 4);
+  EXPECT_TRUE(j.at("devices").at(0).contains("peak_memory_bytes"));
+  const auto trace = nlohmann::json::parse(read_file(dir.path / "trace.json"));
+  EXPECT_GT(trace.at("traceEvents").size(), 64u);  // 4 stages x 8 micro-batches x (F + B) spans at least
+}
+
+TEST(CliSimulate, SameInputsGiveIdenticalFiles) {
+  const TempDir a, b;
+  const std::string args = "simulate " + (kConfigs / "mmt-summit-8.yaml").string() + " --strategy " +
+                           (kStrategies / "mmt-summit-8-gpp.yaml").string() + " --out ";
+  ASSERT_EQ(run(args + a.path.string()).exit_code, 0);
+  ASSERT_EQ(run(args + b.path.string()).exit_code, 0);
+  EXPECT_EQ(read_file(a.path / "trace.json"), read_file(b.path / "trace.json"));
+  auto ja = nlohmann::json::parse(read_file(a.path / "summary.json"));
+  auto jb = nlohmann::json::parse(read_file(b.path / "summary.json"));
+  ja.erase("wall_time_s");
+  jb.erase("wall_time_s");
+  EXPECT_EQ(ja.dump(), jb.dump());
+}
+
+TEST(CliSimulate, ManualWithoutStrategyExitsTwo) {
+  const Result r = run("simulate " + (kConfigs / "chain-4.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--strategy"), std::string::npos) << r.out;
+}
+
+TEST(CliSimulate, OverCapacityExitsThreeWithNumbers) {
+  // Stage 0 of the chain keeps 4 micro-batches of 1 MiB in flight under 1F1B: 4 MiB > 1 MiB.
+  const TempDir dir;
+  std::ofstream(dir.path / "tight.yaml")
+      << "model: {zoo: chain, args: {layers: 4, activation_bytes: \"1 MiB\"}}\n"
+         "cluster: {nodes: 1, gpus_per_node: 4, device: v100-sxm2-16gb, intra_node: {bandwidth: \"50 GB/s\", latency: \"0 s\"}}\n"
+         "training: {mini_batch: 8, optimizer: sgd}\nplan: {planner: manual, memory_limit: \"1 MiB\"}\n";
+  const Result r = run("simulate " + (dir.path / "tight.yaml").string() + " --strategy " +
+                       (kStrategies / "chain-4-pipeline.yaml").string() + " --out " + (dir.path / "out").string());
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("device 0 needs"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(read_file(dir.path / "out/summary.json"));
+  EXPECT_EQ(j.at("feasible"), false);
+}
+
 TEST(Cli, HelpExitsZero) {
   const Result r = run("--help");
   EXPECT_EQ(r.exit_code, 0);
