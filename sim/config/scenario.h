@@ -13,6 +13,7 @@
 #include "sim/hw/cluster.h"
 #include "sim/model/model.h"
 #include "sim/model/summary.h"
+#include "sim/plan/settings.h"
 #include "sim/plan/strategy.h"
 
 namespace gppsim::config {
@@ -27,17 +28,7 @@ struct Training {
   model::Optimizer optimizer = model::Optimizer::kAdam;
 };
 
-/// Planner settings.
-struct PlanSettings {
-  PlannerKind planner = PlannerKind::kGraphPipe;
-  ScheduleKind schedule = ScheduleKind::kOneFOneB;
-  std::vector<std::int64_t> micro_batch_sizes;  ///< candidates, each divides mini_batch
-  bool straight = false;                        ///< PipeDream without replication
-  std::optional<core::Bytes> memory_limit;      ///< overrides the device capacity
-  double epsilon = 1e-3;                        ///< GraphPipe binary-search relative tolerance
-  std::int64_t max_downsets = 40000;            ///< Piper's give-up cap
-  std::int64_t virtual_stages = 2;              ///< chunks per device for interleaved 1F1B
-};
+using plan::PlanSettings;
 
 /// A fully validated scenario.
 struct Scenario {

@@ -48,6 +48,44 @@ std::vector<int> check_partition(plan::Strategy* s, const std::vector<YamlValue>
   return stage_of;
 }
 
+bool reaches(const plan::Strategy& s, int from, int to) {
+  std::vector<int> stack{from};
+  std::vector<bool> seen(s.stages.size(), false);
+  while (!stack.empty()) {
+    const int v = stack.back();
+    stack.pop_back();
+    if (v == to) return true;
+    for (const auto& [a, b] : s.edges) {
+      if (a == v && !seen[static_cast<std::size_t>(b)]) {
+        seen[static_cast<std::size_t>(b)] = true;
+        stack.push_back(b);
+      }
+    }
+  }
+  return false;
+}
+
+// Explicit edges may add stage edges (a sequential pipeline's chain), as long as every op edge
+// across stages has a stage path to travel: tensors are forwarded along it.
+bool check_given_edges(const plan::Strategy& s, const std::vector<std::pair<int, int>>& derived, const YamlValue& at) {
+  const int n = static_cast<int>(s.stages.size());
+  for (const auto& [a, b] : s.edges) {
+    if (a >= n || b >= n || a == b) {
+      at.error(fmt::format("expected edges between two different stages 0..{}, found [{}, {}]", n - 1, a, b));
+      return false;
+    }
+  }
+  for (const auto& [a, b] : derived) {
+    if (!reaches(s, a, b)) {
+      at.error(fmt::format("expected stage edges that connect every op edge across stages; the op graph needs a "
+                           "path from stage {} to stage {} (implied edges {}), found {}", a, b, list_edges(derived),
+                           list_edges(s.edges)));
+      return false;
+    }
+  }
+  return true;
+}
+
 void check_acyclic(const plan::Strategy& s, const YamlValue& top) {
   std::vector<int> indegree(s.stages.size(), 0);
   for (const auto& e : s.edges) ++indegree[static_cast<std::size_t>(e.second)];
@@ -133,10 +171,11 @@ void check_strategy(plan::Strategy* s, const std::vector<YamlValue>& stage_where
                     const std::optional<YamlValue>& edges_where, const Scenario& sc) {
   const auto stage_of = check_partition(s, stage_where, top, sc.model.graph);
   if (std::find(stage_of.begin(), stage_of.end(), -1) != stage_of.end()) return;
-  s->edges = plan::derive_stage_edges(sc.model.graph, stage_of);
-  if (given_edges && *given_edges != s->edges) {
-    edges_where->error(fmt::format("expected the stage edges implied by the op graph, {}, found {}",
-                                   list_edges(s->edges), list_edges(*given_edges)));
+  const auto derived = plan::derive_stage_edges(sc.model.graph, stage_of);
+  s->edges = derived;
+  if (given_edges) {
+    s->edges = *given_edges;
+    if (!check_given_edges(*s, derived, *edges_where)) return;
   }
   check_acyclic(*s, top);
   check_micro_batches(*s, stage_where, sc.training.mini_batch);

@@ -180,13 +180,40 @@ std::vector<core::Bytes> stage_edge_bytes(const plan::Strategy& strategy, const 
   }
   std::vector<core::Bytes> out(strategy.edges.size());
   for (const auto& e : graph.edges()) {
-    const std::pair key{stage_of[e.from], stage_of[e.to]};
-    if (key.first == key.second) continue;
-    const auto it = std::lower_bound(strategy.edges.begin(), strategy.edges.end(), key);
-    GPPSIM_CHECK(it != strategy.edges.end() && *it == key, "an op edge across stages without a stage edge");
-    out[static_cast<std::size_t>(it - strategy.edges.begin())] += e.bytes;
+    if (stage_of[e.from] == stage_of[e.to]) continue;
+    for (const std::size_t edge : stage_path(strategy, stage_of[e.from], stage_of[e.to])) out[edge] += e.bytes;
   }
   return out;
+}
+
+std::vector<std::size_t> stage_path(const plan::Strategy& strategy, int from, int to) {
+  // Breadth-first over stage edges in their sorted order: the shortest path, smallest ids first.
+  std::vector<int> parent_edge(strategy.stages.size(), -1);
+  std::vector<int> frontier{from};
+  std::vector<bool> seen(strategy.stages.size(), false);
+  seen[static_cast<std::size_t>(from)] = true;
+  while (!frontier.empty() && !seen[static_cast<std::size_t>(to)]) {
+    std::vector<int> next;
+    for (const int v : frontier) {
+      for (std::size_t e = 0; e < strategy.edges.size(); ++e) {
+        const auto [a, b] = strategy.edges[e];
+        if (a != v || seen[static_cast<std::size_t>(b)]) continue;
+        seen[static_cast<std::size_t>(b)] = true;
+        parent_edge[static_cast<std::size_t>(b)] = static_cast<int>(e);
+        next.push_back(b);
+      }
+    }
+    frontier = std::move(next);
+  }
+  GPPSIM_CHECK(seen[static_cast<std::size_t>(to)], "an op edge between stages that no stage path connects");
+  std::vector<std::size_t> path;
+  for (int v = to; v != from;) {
+    const auto e = static_cast<std::size_t>(parent_edge[static_cast<std::size_t>(v)]);
+    path.push_back(e);
+    v = strategy.edges[e].first;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
 }
 
 TaskGraph lower(const plan::Strategy& strategy, const Schedule& schedule, const model::OpGraph& graph,

@@ -1,6 +1,9 @@
 #pragma once
 // Lowering: Strategy + Schedule -> TaskGraph.
 //
+// Stage edges are those of the strategy: the op graph's (derived) or, for a sequential pipeline,
+// a chain through which tensors between non-adjacent stages are forwarded (stage_edge_bytes).
+//
 // Each stage's micro-batch i covers the global samples [i b, (i+1) b) of the mini-batch, and
 // shard k (device stage.devices[k]) covers b / |devices| of them. A consumer shard depends on
 // every producer shard whose samples overlap its own, so stages of different micro-batch sizes
@@ -24,7 +27,14 @@ namespace gppsim::schedule {
 TaskGraph lower(const plan::Strategy& strategy, const Schedule& schedule, const model::OpGraph& graph,
                 std::int64_t mini_batch, int num_devices);
 
-/// Bytes per sample sent along each stage edge (sum of its op edges), indexed like strategy.edges.
+/// Bytes per sample sent along each stage edge, indexed like strategy.edges. An op edge between
+/// adjacent stages adds its bytes to that stage edge; one between stages that no single stage
+/// edge joins (a sequential pipeline given as a chain) is forwarded along the shortest stage
+/// path (stage_path), adding its bytes to every edge on it, as PipeDream's stages pass tensors on.
 std::vector<core::Bytes> stage_edge_bytes(const plan::Strategy& strategy, const model::OpGraph& graph);
+
+/// Indices into strategy.edges of the shortest path from stage `from` to stage `to` (breadth
+/// first, smallest ids first). The path must exist.
+std::vector<std::size_t> stage_path(const plan::Strategy& strategy, int from, int to);
 
 }  // namespace gppsim::schedule

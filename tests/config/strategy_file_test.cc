@@ -36,6 +36,15 @@ TEST(StrategyFile, LoadsStagesAndDerivesEdges) {
   EXPECT_EQ(s.edges, (std::vector<std::pair<int, int>>{{0, 1}}));  // layer1 -> layer2
 }
 
+TEST(StrategyFile, ChainEdgesMakeASequentialPipeline) {
+  // layer0 -> layer1 -> layer2 -> layer3 with stages {layer0}, {layer1}, {layer2, layer3}; the
+  // extra edge [0, 2] is allowed alongside the chain (a superset that connects every op edge).
+  const auto s = load(
+      "micro_batch_size: 1\nstages:\n  - {id: 0, ops: [layer0], devices: [0]}\n  - {id: 1, ops: [layer1], devices: [1]}\n"
+      "  - {id: 2, ops: [layer2, layer3], devices: [2]}\nedges: [[0, 1], [1, 2], [0, 2]]\n");
+  EXPECT_EQ(s.edges, (std::vector<std::pair<int, int>>{{0, 1}, {0, 2}, {1, 2}}));
+}
+
 TEST(StrategyFile, RoundTripsThroughItsWriter) {
   const auto s = load(
       "micro_batch_size: 1\nstages:\n  - {id: 0, ops: [layer0, layer1], devices: [0]}\n"
@@ -105,7 +114,9 @@ INSTANTIATE_TEST_SUITE_P(
                     "micro_batch_size: 1\nstages:\n  - {id: 0, ops: [layer0, layer1, layer2, layer3], devices: [0, 1]}\n", 3,
                     "stages[0]", "divisible by the stage's 2 devices"},
         BadStrategy{"wrong_edges", std::string(kHead) + "  - {id: 0, ops: [layer0, layer1], devices: [0]}\n"
-                    "  - {id: 1, ops: [layer2, layer3], devices: [1]}\nedges: [[1, 0]]\n", 5, "edges", "implied by the op graph, [[0, 1]]"},
+                    "  - {id: 1, ops: [layer2, layer3], devices: [1]}\nedges: [[1, 0]]\n", 5, "edges", "needs a path from stage 0 to stage 1"},
+        BadStrategy{"edge_to_missing_stage", std::string(kHead) + "  - {id: 0, ops: [layer0, layer1, layer2, layer3], devices: [0]}\n"
+                    "edges: [[0, 5]]\n", 4, "edges", "between two different stages 0..0, found [0, 5]"},
         BadStrategy{"missing_micro_batch", "stages:\n  - {id: 0, ops: [layer0, layer1, layer2, layer3], devices: [0]}\n", 2,
                     "stages[0]", "missing required key \"micro_batch_size\""},
         BadStrategy{"unknown_key", std::string(kHead) + "  - {id: 0, ops: [layer0, layer1, layer2, layer3], devices: [0], gpus: 2}\n", 3,
