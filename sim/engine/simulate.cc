@@ -146,20 +146,29 @@ class Simulator {
     }
   }
 
+  // Jobs live in recycled slots: a million transfers need only as many slots as are in flight.
   void start_job(Job job) {
     GPPSIM_CHECK(in_.topology.route_bandwidth(job.route).value() > 0.0, "a transfer over a link without bandwidth");
     const core::Time at = now_ + core::Time::from_seconds(in_.topology.route_latency(job.route));
-    jobs_.push_back(std::move(job));
-    push(at, EventKind::kLatencyDone, jobs_.size() - 1);
+    std::size_t slot = jobs_.size();
+    if (free_jobs_.empty()) {
+      jobs_.push_back(std::move(job));
+    } else {
+      slot = free_jobs_.back();
+      free_jobs_.pop_back();
+      jobs_[slot] = std::move(job);
+    }
+    push(at, EventKind::kLatencyDone, slot);
   }
 
   void start_flow(std::size_t job) {
-    const FlowId f = net_.start(jobs_[job].route.links, jobs_[job].bytes, now_);
+    const FlowId f = net_.start(std::move(jobs_[job].route.links), jobs_[job].bytes, now_);
     flow_job_.emplace(f, job);
   }
 
   void job_done(std::size_t job) {
     const TaskId t = jobs_[job].owner;
+    free_jobs_.push_back(job);
     const auto* ring = std::get_if<schedule::AllReduceTask>(&in_.tasks.kind(t));
     if (ring == nullptr) {
       complete(t);
@@ -260,6 +269,7 @@ class Simulator {
   std::vector<core::Bytes> dynamic_peak_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   std::vector<Job> jobs_;
+  std::vector<std::size_t> free_jobs_;
   std::unordered_map<FlowId, std::size_t> flow_job_;
   std::unordered_map<TaskId, RingState> ring_;
   schedule::Trace trace_;

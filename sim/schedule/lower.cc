@@ -22,6 +22,7 @@ class Lowering {
   }
 
   TaskGraph run() {
+    reserve();
     const auto order = s_.topological_order();
     for (const int st : order) add_forwards(st);
     for (auto it = order.rbegin(); it != order.rend(); ++it) add_backwards(*it);
@@ -31,6 +32,20 @@ class Lowering {
   }
 
  private:
+  // Compute and optimizer tasks are counted exactly; transfers as one per consumer shard and
+  // stage edge in each direction (exact when the two stages have equal sizes and degrees).
+  void reserve() {
+    std::size_t compute = 0;
+    std::size_t transfers = 0;
+    const std::size_t phases = split_backward_ ? 3 : 2;
+    for (const auto& st : s_.stages) {
+      const auto shards = static_cast<std::size_t>(sched_.micro_batches[static_cast<std::size_t>(st.id)]) * st.devices.size();
+      compute += phases * shards + st.devices.size() + 1;
+      transfers += 2 * shards * s_.successors(st.id).size();
+    }
+    tasks_.reserve(compute + transfers, 2 * (compute + transfers));
+  }
+
   struct Range {
     std::int64_t lo, hi;  // global samples [lo, hi)
   };

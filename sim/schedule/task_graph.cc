@@ -8,6 +8,12 @@ TaskGraph::TaskGraph(int num_devices) : dep_begin_{0}, queues_(static_cast<std::
   GPPSIM_CHECK(num_devices >= 1, "a task graph needs at least one device");
 }
 
+void TaskGraph::reserve(std::size_t tasks, std::size_t dependencies) {
+  kinds_.reserve(tasks);
+  dep_begin_.reserve(tasks + 1);
+  deps_.reserve(dependencies);
+}
+
 TaskId TaskGraph::add(TaskKind kind, std::span<const TaskId> deps) {
   const TaskId id = kinds_.size();
   for (const TaskId d : deps) {

@@ -63,6 +63,8 @@ class TaskGraph {
  public:
   explicit TaskGraph(int num_devices);
 
+  /// Reserves room for `tasks` tasks with `dependencies` dependencies in all (an estimate).
+  void reserve(std::size_t tasks, std::size_t dependencies);
   /// Appends a task; every dependency must already exist.
   TaskId add(TaskKind kind, std::span<const TaskId> deps);
   /// Sets the consumer of a transfer added earlier (the consumer is created after it).
