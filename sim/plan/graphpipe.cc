@@ -1,0 +1,174 @@
+#include "sim/plan/graphpipe.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sim/core/check.h"
+
+namespace gppsim::plan {
+namespace {
+
+constexpr int kMaxBisections = 200;
+constexpr int kClimbSteps = 12;       ///< targets lo, 4 lo, 16 lo, ... before "anything that fits"
+constexpr double kClimbFactor = 4.0;
+
+double gib(core::Bytes b) { return b.value() / (1024.0 * 1024.0 * 1024.0); }
+
+/// TPS of the slowest stage of a solution.
+double objective_of(const StageEstimator& est, const SearchSolution& sol, std::int64_t b) {
+  double worst = 0.0;
+  for (const PlannedStage& st : sol.stages) {
+    worst = std::max(worst, est.time_per_sample(est.load(st.ops), b, st.devices).value());
+  }
+  return worst;
+}
+
+/// A lower bound on any plan's objective at micro-batch b: a stage of degree d spends at least
+/// Σ_op (fw + bw)(b / d) / (b / d) device-seconds per sample, and the degrees sum to at most N.
+double lower_bound(const StageEstimator& est, const std::vector<StageLoad>& per_op, std::int64_t b) {
+  double total = 0.0;
+  for (const StageLoad& l : per_op) {
+    double best = std::numeric_limits<double>::infinity();
+    for (std::int64_t d = 1; d <= b && d <= est.devices(); d *= 2) {
+      const std::int64_t s = b / d;
+      const auto index = static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(s)));
+      best = std::min(best, l.compute[index].value() / static_cast<double>(s));
+    }
+    total += best;
+  }
+  return total / static_cast<double>(est.devices());
+}
+
+/// The best answer for one micro-batch size.
+struct Candidate {
+  double objective = 0.0;
+  std::int64_t micro_batch = 0;
+  SearchSolution solution;
+};
+
+/// Binary search on the target TPS for micro-batch b. `bar` (if any) is the best objective so
+/// far: b is dropped unless it reaches bar / (1 + eps).
+std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const StageEstimator& est, double lo,
+                                            std::int64_t b, double eps, std::optional<double> bar,
+                                            int& runs) {
+  std::optional<SearchSolution> sol;
+  if (bar) {
+    // b must beat the best answer so far.
+    ++runs;
+    sol = search.solve(b, core::Seconds(*bar / (1.0 + eps)));
+  } else {
+    // Climb from the lower bound: runs at low targets are cheap (they prune hard), a run at an
+    // unbounded target explores everything, so it is only the last resort.
+    double t = lo;
+    for (int k = 0; k < kClimbSteps && t > 0.0; ++k, t *= kClimbFactor) {
+      ++runs;
+      sol = search.solve(b, core::Seconds(t));
+      if (sol) break;
+      lo = t;  // infeasible targets are lower bounds
+    }
+    if (!sol) {
+      ++runs;
+      sol = search.solve(b, core::Seconds(std::numeric_limits<double>::infinity()));
+    }
+  }
+  if (!sol) return std::nullopt;
+  double hi = objective_of(est, *sol, b);
+  if (hi <= 0.0) return Candidate{hi, b, std::move(*sol)};
+  lo = std::min(std::max(lo, hi * 1e-9), hi);
+  for (int i = 0; i < kMaxBisections && hi > lo * (1.0 + eps); ++i) {
+    const double mid = std::sqrt(lo * hi);
+    ++runs;
+    std::optional<SearchSolution> s = search.solve(b, core::Seconds(mid));
+    if (s) {
+      sol = std::move(s);
+      hi = std::min(mid, objective_of(est, *sol, b));
+    } else {
+      lo = mid;
+    }
+  }
+  return Candidate{objective_of(est, *sol, b), b, std::move(*sol)};
+}
+
+/// Why nothing fits, with the memory figures.
+std::string infeasible_reason(const PlanRequest& request, const StageEstimator& est,
+                              const std::vector<StageLoad>& per_op, std::int64_t smallest_b) {
+  const model::OpGraph& g = request.model.graph;
+  model::OpId biggest = 0;
+  StageLoad total = est.load(g.topological_order());
+  for (model::OpId op = 0; op < g.num_ops(); ++op) {
+    if (est.static_memory(per_op[op]) > est.static_memory(per_op[biggest])) biggest = op;
+  }
+  return fmt::format(
+      "graphpipe: no stage graph fits in memory on {} devices of {:.3f} GiB each: the model's weights, "
+      "gradients and optimizer state take {:.3f} GiB ({:.3f} GiB per device if spread evenly; the largest op, "
+      "'{}', needs {:.3f} GiB on every device of its stage), and one micro-batch of {} samples stashes {:.3f} GiB "
+      "of activations over the whole model",
+      est.devices(), gib(est.capacity()), gib(est.static_memory(total)),
+      gib(est.static_memory(total)) / est.devices(), g.op(biggest).name, gib(est.static_memory(per_op[biggest])),
+      smallest_b, gib(total.stashed_per_sample * static_cast<double>(smallest_b)));
+}
+
+}  // namespace
+
+PlanResult GraphPipePlanner::plan(const PlanRequest& request) const {
+  PlanResult result;
+  const std::vector<std::int64_t> candidates = power_of_two_micro_batches(request);
+  const double eps = request.settings.epsilon;
+  GPPSIM_CHECK(eps > 0.0, fmt::format("graphpipe epsilon must be positive, got {}", eps));
+  if (candidates.empty()) {
+    result.reason = fmt::format("graphpipe: no micro-batch size candidate is a power of two dividing the "
+                                "mini-batch {} (settings.micro_batch_sizes has {} entries)",
+                                request.mini_batch, request.settings.micro_batch_sizes.size());
+    return result;
+  }
+  const SpTree tree = decompose_series_parallel(request.model.graph);
+  const StageEstimator est(request);
+  std::vector<StageLoad> per_op;
+  for (model::OpId op = 0; op < request.model.graph.num_ops(); ++op) per_op.push_back(est.load({op}));
+  GraphPipeSearch search(tree, est);
+  std::optional<Candidate> best;
+  int runs = 0;
+  // Largest first: it is usually the fastest, so later candidates mostly cost one DP run.
+  for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+    const std::int64_t b = *it;
+    std::optional<double> bar;
+    if (best) bar = best->objective;
+    std::optional<Candidate> c = search_micro_batch(search, est, lower_bound(est, per_op, b), b, eps, bar, runs);
+    if (c && (!best || c->objective < best->objective ||
+              (c->objective == best->objective && c->solution.in_flight < best->solution.in_flight))) {
+      best = std::move(c);
+    }
+  }
+  if (!best) {
+    result.reason = infeasible_reason(request, est, per_op, candidates.front());
+    return result;
+  }
+  Strategy strategy = assemble_strategy(request.model.graph, best->solution.stages, best->micro_batch,
+                                        request.settings.schedule);
+  const StrategyFigures figures = evaluate_strategy(est, strategy);
+  GPPSIM_CHECK(figures.fits, "graphpipe returned a strategy that does not fit memory");
+  int used = 0;
+  for (const Stage& s : strategy.stages) used += static_cast<int>(s.devices.size());
+  result.feasible = true;
+  result.objective_s = figures.objective.value();
+  result.notes = {
+      {"epsilon", fmt::format("{}", eps)},
+      {"micro_batch_candidates", fmt::format("{}", fmt::join(candidates, ","))},
+      {"dp_runs", fmt::format("{}", runs)},
+      {"dp_states", fmt::format("{}", search.states_evaluated())},
+      {"in_flight_micro_batches", fmt::format("{}", best->solution.in_flight)},
+      {"devices_used", fmt::format("{}/{}", used, est.devices())},
+      {"peak_memory_gib", fmt::format("{:.3f}", gib(figures.peak_memory))},
+      {"link", est.link_description()},
+      {"sp_linearized_pieces", fmt::format("{}", tree.linearized.size())},
+  };
+  result.strategy = std::move(strategy);
+  return result;
+}
+
+}  // namespace gppsim::plan

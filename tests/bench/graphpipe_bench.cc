@@ -1,0 +1,74 @@
+// GraphPipe planner search time on the paper configurations (METHODS.md §6, graphpipe.md
+// "Paper configurations"): MMT, DLRM and CANDLE-Uno on 4, 8, 16 and 32 Summit V100s (4 per
+// node). One iteration = one full GraphPipePlanner::plan (SP decomposition, estimator tables,
+// every micro-batch candidate's binary search). Counters: objective_us (TPS of the slowest
+// stage), stages, depth, dp_runs. No main(): links benchmark::benchmark_main.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/cost/spec_cost_source.h"
+#include "sim/hw/device_spec.h"
+#include "sim/model/zoo.h"
+#include "sim/plan/graphpipe.h"
+
+namespace gppsim::plan {
+namespace {
+
+struct PaperConfig {
+  model::ZooArgs args;
+  std::int64_t mini_batch;
+  std::vector<std::int64_t> micro_batches;
+};
+
+/// Model index 0 = MMT, 1 = DLRM, 2 = CANDLE-Uno.
+PaperConfig paper_config(std::int64_t model_index, int gpus) {
+  if (model_index == 0) {
+    const std::int64_t mini = gpus <= 4 ? 128 : gpus <= 8 ? 256 : 512;
+    return {model::MmtArgs{}, mini, {1, 2, 4, 8, 16, 32}};
+  }
+  const std::vector<std::int64_t> sizes = {32, 64, 128, 256, 512, 1024};
+  if (model_index == 1) return {model::DlrmArgs{}, 4096, sizes};
+  return {model::CandleUnoArgs{}, 4096, sizes};
+}
+
+void BM_GraphPipePlan(benchmark::State& state) {
+  const int gpus = static_cast<int>(state.range(1));
+  const PaperConfig config = paper_config(state.range(0), gpus);
+  const model::Model m = model::build_zoo_model(config.args, core::Dtype::kFp32);
+  hw::ClusterSpec cluster = *hw::find_cluster_preset("summit");
+  cluster.gpus_per_node = 4;
+  cluster.nodes = gpus / 4;
+  const cost::SpecCostSource source(cluster.device);
+  const cost::OpCost op_cost(source, m.dtype);
+  PlanSettings settings;
+  settings.micro_batch_sizes = config.micro_batches;
+  const PlanRequest request{m, cluster, op_cost, config.mini_batch, model::Optimizer::kAdam, settings};
+  const GraphPipePlanner planner;
+  PlanResult result;
+  for (auto _ : state) {
+    result = planner.plan(request);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetLabel(std::string(model::zoo_name(config.args)) + (result.feasible ? "" : " infeasible"));
+  if (result.feasible) {
+    state.counters["objective_us"] = result.objective_s * 1e6;
+    state.counters["stages"] = static_cast<double>(result.strategy->stages.size());
+    state.counters["depth"] = result.strategy->depth();
+    state.counters["micro_batch"] = static_cast<double>(result.strategy->stages.front().micro_batch_size);
+  }
+  for (const auto& [key, value] : result.notes) {
+    if (key == "dp_runs") state.counters["dp_runs"] = std::stod(value);
+  }
+}
+
+BENCHMARK(BM_GraphPipePlan)
+    ->ArgNames({"model", "gpus"})
+    ->ArgsProduct({{0, 1, 2}, {4, 8, 16, 32}})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace gppsim::plan

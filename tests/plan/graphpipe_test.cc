@@ -1,0 +1,358 @@
+#include "sim/plan/graphpipe.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/cost/spec_cost_source.h"
+#include "sim/hw/device_spec.h"
+#include "sim/model/zoo.h"
+
+namespace gppsim::plan {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr double kMB = 1e6;
+
+/// A measured op: per-sample fw/bw in ms, sizes in MB (1e6 bytes) per sample / in total.
+model::Op measured(const std::string& name, double fw_ms, double bw_ms, double act_mb, double stash_mb,
+                   double param_mb) {
+  model::Op op;
+  op.name = name;
+  op.measured = model::MeasuredTimes{core::Seconds(fw_ms * 1e-3), core::Seconds(bw_ms * 1e-3)};
+  op.activation_bytes = core::Bytes(act_mb * kMB);
+  op.stashed_bytes = core::Bytes(stash_mb * kMB);
+  op.parameter_bytes = core::Bytes(param_mb * kMB);
+  return op;
+}
+
+void connect(model::OpGraph& g, model::OpId a, model::OpId b) { g.add_edge(a, b, g.op(a).activation_bytes); }
+
+hw::ClusterSpec flat_cluster(int devices, double gbps, double latency_us) {
+  hw::ClusterSpec c = *hw::find_cluster_preset("summit");
+  c.nodes = 1;
+  c.gpus_per_node = devices;
+  c.intra_node = {core::BytesPerSecond(gbps * 1e9), core::Seconds(latency_us * 1e-6)};
+  return c;
+}
+
+/// Everything a PlanRequest refers to.
+struct World {
+  World(model::Model m, hw::ClusterSpec c, std::int64_t mb, std::vector<std::int64_t> sizes)
+      : model(std::move(m)), cluster(std::move(c)), mini_batch(mb) {
+    settings.micro_batch_sizes = std::move(sizes);
+  }
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  [[nodiscard]] PlanRequest request() const {
+    return PlanRequest{model, cluster, cost, mini_batch, model::Optimizer::kAdam, settings};
+  }
+
+  model::Model model;
+  hw::ClusterSpec cluster;
+  cost::SpecCostSource source{*hw::find_device_preset("v100-sxm2-16gb")};
+  cost::OpCost cost{source, core::Dtype::kFp32};
+  std::int64_t mini_batch;
+  PlanSettings settings;
+};
+
+model::Model three_op_chain() {
+  model::Model m;
+  m.name = "abc";
+  const auto a = m.graph.add_op(measured("a", 1.0, 2.0, 4.0, 10.0, 40.0));
+  const auto b = m.graph.add_op(measured("b", 0.5, 1.0, 2.0, 20.0, 0.0));
+  const auto c = m.graph.add_op(measured("c", 1.0, 1.0, 0.0, 0.0, 0.0));
+  connect(m.graph, a, b);
+  connect(m.graph, b, c);
+  return m;
+}
+
+TEST(StageEstimator, TimePerSampleAndMemoryByHand) {
+  const World w(three_op_chain(), flat_cluster(4, 10.0, 10.0), 16, {1, 2, 4});
+  const StageEstimator est(w.request());
+  const StageLoad l = est.load({0, 1});
+  EXPECT_EQ(l.boundary_edges, 1);  // only b -> c leaves {a, b}
+  // b = 4, d = 2, s = 2: compute (1+2)*2 + (0.5+1)*2 = 9 ms; transfers 2 (10 us + 2 MB * 2 / 10 GB/s)
+  // = 0.82 ms; / 4 = 2.455 ms. All-reduce of 40 MB over 2: 2 (10 us + 20 MB / 10 GB/s) = 4.02 ms,
+  // / 16 = 0.25125 ms. TPS = 2.70625 ms.
+  EXPECT_NEAR(est.time_per_sample(l, 4, 2).value(), 2.70625e-3, 1e-12);
+  // fp32 Adam: 16 B per 4-B parameter -> 40 MB * 4 = 160 MB; 3 in flight * 2 samples * 30 MB.
+  EXPECT_NEAR(est.memory(l, 4, 2, 3).value(), 160e6 + 180e6, 1e-3);
+  EXPECT_NEAR(est.static_memory(l).value(), 160e6, 1e-3);
+  const StageFigures f = est.estimate({0, 1}, 4, 2, 3);
+  EXPECT_TRUE(f.fits);
+  EXPECT_NEAR(f.memory.value(), 340e6, 1e-3);
+}
+
+TEST(StageEstimator, AllReduceIsTheRingClosedForm) {
+  const World w(three_op_chain(), flat_cluster(8, 25.0, 2.0), 16, {1});
+  const StageEstimator est(w.request());
+  // 2 (d - 1) (latency + P / (d bandwidth)) for P = 800 MB, d = 8: 14 (2 us + 100 MB / 25 GB/s).
+  EXPECT_NEAR(est.allreduce_time(core::Bytes(800e6), 8).value(), 14 * (2e-6 + 4e-3), 1e-12);
+  EXPECT_EQ(est.allreduce_time(core::Bytes(800e6), 1).value(), 0.0);
+}
+
+TEST(StageEstimator, LinkIsIntraOnOneNodeElseTheSlowerOfBoth) {
+  World one(three_op_chain(), flat_cluster(4, 50.0, 5.0), 16, {1});
+  EXPECT_DOUBLE_EQ(StageEstimator(one.request()).link().bandwidth.value(), 50e9);
+  World two(three_op_chain(), flat_cluster(4, 50.0, 5.0), 16, {1});
+  two.cluster.nodes = 2;
+  two.cluster.gpus_per_node = 2;
+  two.cluster.inter_node = {core::BytesPerSecond(12.5e9), core::Seconds(2e-6)};
+  const StageEstimator est(two.request());
+  EXPECT_DOUBLE_EQ(est.link().bandwidth.value(), 12.5e9);  // inter is slower in bandwidth
+  EXPECT_DOUBLE_EQ(est.link().latency.value(), 5e-6);      // intra is slower in latency
+  EXPECT_THAT(est.link_description(), HasSubstr("slower"));
+}
+
+TEST(StageEstimator, MicroBatchCandidatesArePowersOfTwoDividingTheMiniBatch) {
+  const World w(three_op_chain(), flat_cluster(1, 1.0, 1.0), 24, {3, 8, 4, 1, 4, 16, 32});
+  EXPECT_THAT(power_of_two_micro_batches(w.request()), ElementsAre(1, 4, 8));
+  EXPECT_THAT(StageEstimator(w.request()).sizes(), ElementsAre(1, 2, 4, 8));
+}
+
+/// Independent optimum of a chain over contiguous stages, closed-form costs (no estimator).
+double chain_optimum(const World& w, double eps_guard) {
+  const model::OpGraph& g = w.model.graph;
+  const int layers = static_cast<int>(g.num_ops());
+  const int n = w.cluster.num_devices();
+  const double bw = w.cluster.intra_node.bandwidth.value();
+  const double lat = w.cluster.intra_node.latency.value();
+  const double cap = w.settings.memory_limit->value();
+  double best = std::numeric_limits<double>::infinity();
+  for (const std::int64_t b : w.settings.micro_batch_sizes) {
+    // cuts: bit l set = a stage boundary after layer l.
+    for (unsigned cuts = 0; cuts < (1U << (layers - 1)); ++cuts) {
+      std::vector<std::pair<int, int>> stages;  // [first, last]
+      int first = 0;
+      for (int l = 0; l < layers; ++l) {
+        if (l == layers - 1 || ((cuts >> l) & 1U)) {
+          stages.emplace_back(first, l);
+          first = l + 1;
+        }
+      }
+      const int k = static_cast<int>(stages.size());
+      if (k > n) continue;
+      // every degree vector of powers of two <= b with sum <= n
+      std::vector<int> d(static_cast<std::size_t>(k), 1);
+      while (true) {
+        int sum = 0;
+        for (const int x : d) sum += x;
+        if (sum <= n) {
+          double worst = 0.0;
+          bool ok = true;
+          for (int s = 0; s < k; ++s) {
+            const auto [lo, hi] = stages[static_cast<std::size_t>(s)];
+            const double per_dev = static_cast<double>(b) / d[static_cast<std::size_t>(s)];
+            double compute = 0, params = 0, stash = 0, boundary = 0;
+            int edges = 0;
+            for (int l = lo; l <= hi; ++l) {
+              const model::Op& op = g.op(static_cast<model::OpId>(l));
+              compute += (op.measured->forward_per_sample.value() + op.measured->backward_per_sample.value()) * per_dev;
+              params += op.parameter_bytes.value();
+              stash += op.stashed_bytes.value();
+            }
+            if (lo > 0) { boundary += g.op(static_cast<model::OpId>(lo - 1)).activation_bytes.value(); ++edges; }
+            if (hi < layers - 1) { boundary += g.op(static_cast<model::OpId>(hi)).activation_bytes.value(); ++edges; }
+            const int dd = d[static_cast<std::size_t>(s)];
+            const double ring = dd <= 1 || params == 0 ? 0.0 : 2.0 * (dd - 1) * (lat + params / dd / bw);
+            const double tps = (compute + 2.0 * (edges * lat + boundary * per_dev / bw)) / static_cast<double>(b) +
+                               ring / static_cast<double>(w.mini_batch);
+            const double in_flight = std::min<double>(k - s, static_cast<double>(w.mini_batch / b));
+            ok = ok && params * 4.0 + in_flight * per_dev * stash <= cap;
+            worst = std::max(worst, tps);
+          }
+          if (ok) best = std::min(best, worst);
+        }
+        int pos = 0;  // next degree vector (odometer over 1, 2, 4, ... <= min(b, n))
+        while (pos < k && (d[static_cast<std::size_t>(pos)] *= 2) > std::min<std::int64_t>(b, n)) {
+          d[static_cast<std::size_t>(pos)] = 1;
+          ++pos;
+        }
+        if (pos == k) break;
+      }
+    }
+  }
+  (void)eps_guard;
+  return best;
+}
+
+TEST(GraphPipePlanner, ChainEqualsTheStraightPipelineOptimum) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int trial = 0; trial < 6; ++trial) {
+    model::Model m;
+    m.name = "chain";
+    const int layers = 4 + trial % 3;
+    for (int l = 0; l < layers; ++l) {
+      const double fw = 0.2 + 2.0 * u(rng);
+      m.graph.add_op(measured("l" + std::to_string(l), fw, fw * (1 + u(rng)), 8 * u(rng), 50 * u(rng), 400 * u(rng)));
+      if (l > 0) connect(m.graph, static_cast<model::OpId>(l - 1), static_cast<model::OpId>(l));
+    }
+    World w(std::move(m), flat_cluster(1 + trial % 4, 20.0, 3.0), 16, {1, 2, 4, 8});
+    // Tight: twice the largest layer's static memory plus a little activation room.
+    double largest = 0.0;
+    for (model::OpId op = 0; op < w.model.graph.num_ops(); ++op) {
+      largest = std::max(largest, w.model.graph.op(op).parameter_bytes.value() * 4.0);
+    }
+    w.settings.memory_limit = core::Bytes(2.0 * largest + 200e6);
+    const double expected = chain_optimum(w, 0.0);
+    const PlanResult r = GraphPipePlanner().plan(w.request());
+    ASSERT_EQ(r.feasible, std::isfinite(expected)) << "trial " << trial << ": " << r.reason;
+    if (!r.feasible) continue;
+    EXPECT_GE(r.objective_s, expected * (1 - 1e-9)) << "trial " << trial;
+    EXPECT_LE(r.objective_s, expected * (1 + w.settings.epsilon) * (1 + 1e-9)) << "trial " << trial;
+  }
+}
+
+/// A zoo model on `gpus` Summit V100s (4 per node).
+std::unique_ptr<World> summit_world(const model::ZooArgs& args, int gpus, std::int64_t mini_batch,
+                                    std::vector<std::int64_t> sizes) {
+  hw::ClusterSpec c = *hw::find_cluster_preset("summit");
+  c.gpus_per_node = std::min(gpus, 4);
+  c.nodes = gpus / c.gpus_per_node;
+  return std::make_unique<World>(model::build_zoo_model(args, core::Dtype::kFp32), c, mini_batch, std::move(sizes));
+}
+
+/// Checks a feasible result: every op in one stage, devices within the cluster and disjoint,
+/// the micro-batch splits over every stage, memory fits with the real in-flight counts, and
+/// objective_s is the slowest stage's TPS.
+void expect_valid(const World& w, const PlanResult& r) {
+  ASSERT_TRUE(r.feasible) << r.reason;
+  ASSERT_TRUE(r.strategy.has_value());
+  const Strategy& s = *r.strategy;
+  std::vector<int> seen_ops(w.model.graph.num_ops(), 0);
+  std::vector<int> seen_devices(static_cast<std::size_t>(w.cluster.num_devices()), 0);
+  for (const Stage& st : s.stages) {
+    for (const model::OpId op : st.ops) ++seen_ops[op];
+    for (const hw::DeviceId d : st.devices) ++seen_devices.at(static_cast<std::size_t>(d));
+    EXPECT_EQ(st.micro_batch_size % static_cast<std::int64_t>(st.devices.size()), 0);
+    EXPECT_EQ(w.mini_batch % st.micro_batch_size, 0);
+  }
+  EXPECT_THAT(seen_ops, ::testing::Each(1));
+  EXPECT_THAT(seen_devices, ::testing::Each(::testing::Le(1)));
+  const StrategyFigures f = evaluate_strategy(StageEstimator(w.request()), s);
+  EXPECT_TRUE(f.fits);
+  EXPECT_DOUBLE_EQ(f.objective.value(), r.objective_s);
+  (void)s.topological_order();  // throws on a cycle
+}
+
+const std::string* note(const PlanResult& r, const std::string& key) {
+  for (const auto& [k, v] : r.notes) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+// GraphPipe's case study: two branches of 4 x [attention + 2 linear] on 8 V100s (2 nodes x 4).
+// A sequential pipeline over 8 devices has depth 8; the paper's graph pipeline has depth 4.
+TEST(GraphPipePlanner, TwoBranchCaseStudyIsAShallowStageDag) {
+  const auto w = summit_world(model::TwoBranchArgs{}, 8, 64, {1, 2, 4, 8, 16, 32});
+  const PlanResult r = GraphPipePlanner().plan(w->request());
+  expect_valid(*w, r);
+  EXPECT_LT(r.strategy->depth(), 8);
+  bool forks = false;  // a stage with two successors: branches run as parallel stages
+  for (const Stage& st : r.strategy->stages) forks = forks || r.strategy->successors(st.id).size() >= 2;
+  EXPECT_TRUE(forks);
+  ASSERT_NE(note(r, "epsilon"), nullptr);
+  EXPECT_EQ(*note(r, "epsilon"), "0.001");
+}
+
+/// Paper configurations (METHODS §6, graphpipe.md "Paper configurations").
+struct PaperCase {
+  model::ZooArgs args;
+  int gpus;
+  std::int64_t mini_batch;
+};
+
+std::vector<PaperCase> paper_cases() {
+  std::vector<PaperCase> out;
+  const std::vector<std::int64_t> mmt = {128, 256, 512, 512};
+  const std::vector<int> gpus = {4, 8, 16, 32};
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    out.push_back({model::MmtArgs{}, gpus[i], mmt[i]});
+    out.push_back({model::DlrmArgs{}, gpus[i], 4096});
+    out.push_back({model::CandleUnoArgs{}, gpus[i], 4096});
+  }
+  return out;
+}
+
+TEST(GraphPipePlanner, FindsStrategiesForThePaperModels) {
+  for (const PaperCase& c : paper_cases()) {
+    const bool mmt = std::holds_alternative<model::MmtArgs>(c.args);
+    // Two candidates each keep the suite fast (the benchmark sweeps six).
+    const std::vector<std::int64_t> sizes = mmt ? std::vector<std::int64_t>{16, 32} : std::vector<std::int64_t>{512, 1024};
+    const auto w = summit_world(c.args, c.gpus, c.mini_batch, sizes);
+    SCOPED_TRACE(fmt::format("{} on {} GPUs", model::zoo_name(c.args), c.gpus));
+    const PlanResult r = GraphPipePlanner().plan(w->request());
+    expect_valid(*w, r);
+  }
+}
+
+// Junction ownership in plans: 0 -> 1 -> 2 on 2 devices, free transfers. Costs 1, 1, 2 ms put
+// the junction 1 with upstream 0 ({0,1} | {2}: 2 ms each); costs 2, 1, 1 put it downstream.
+TEST(GraphPipePlanner, JunctionJoinsWhicheverSideIsBetter) {
+  for (const bool upstream : {true, false}) {
+    model::Model m;
+    const std::vector<double> ms = upstream ? std::vector<double>{1, 1, 2} : std::vector<double>{2, 1, 1};
+    for (int i = 0; i < 3; ++i) m.graph.add_op(measured("o" + std::to_string(i), ms[static_cast<std::size_t>(i)], 0, 0, 0, 0));
+    m.graph.add_edge(0, 1, core::Bytes(0.0));
+    m.graph.add_edge(1, 2, core::Bytes(0.0));
+    const World w(std::move(m), flat_cluster(2, 10.0, 0.0), 4, {1});
+    const PlanResult r = GraphPipePlanner().plan(w.request());
+    expect_valid(w, r);
+    EXPECT_NEAR(r.objective_s, 2e-3, 2e-3 * w.settings.epsilon);
+    ASSERT_EQ(r.strategy->stages.size(), 2U);
+    EXPECT_EQ(r.strategy->stages[0].ops.size(), upstream ? 2U : 1U);
+  }
+}
+
+TEST(GraphPipePlanner, InfeasibleNamesTheMemory) {
+  World w(three_op_chain(), flat_cluster(2, 10.0, 1.0), 8, {1, 2});
+  w.settings.memory_limit = core::Bytes(100e6);  // op a alone needs 160 MB of static memory
+  const PlanResult r = GraphPipePlanner().plan(w.request());
+  EXPECT_FALSE(r.feasible);
+  EXPECT_THAT(r.reason, HasSubstr("0.093 GiB each"));  // 100e6 / 2^30
+  EXPECT_THAT(r.reason, HasSubstr("'a', needs 0.149 GiB"));  // 160e6 / 2^30
+}
+
+TEST(GraphPipePlanner, NeedsAPowerOfTwoCandidate) {
+  const World w(three_op_chain(), flat_cluster(2, 10.0, 1.0), 12, {3, 6});
+  const PlanResult r = GraphPipePlanner().plan(w.request());
+  EXPECT_FALSE(r.feasible);
+  EXPECT_THAT(r.reason, HasSubstr("power of two"));
+}
+
+// A looser target never turns a feasible search infeasible, and the answer's stages meet it.
+TEST(GraphPipeSearch, FeasibilityIsMonotoneInTheTarget) {
+  const auto w = summit_world(model::TwoBranchArgs{}, 4, 32, {1, 2, 4, 8});
+  const SpTree tree = decompose_series_parallel(w->model.graph);
+  const StageEstimator est(w->request());
+  GraphPipeSearch search(tree, est);
+  bool was_feasible = false;
+  for (double t = 1e-4; t < 1e-1; t *= 1.5) {
+    const auto sol = search.solve(8, core::Seconds(t));
+    EXPECT_TRUE(sol.has_value() || !was_feasible) << "target " << t;
+    was_feasible = sol.has_value();
+    if (!sol) continue;
+    for (const PlannedStage& st : sol->stages) EXPECT_LE(est.time_per_sample(est.load(st.ops), 8, st.devices).value(), t);
+  }
+  EXPECT_TRUE(was_feasible);
+  EXPECT_GT(search.states_evaluated(), 0);
+}
+
+}  // namespace
+}  // namespace gppsim::plan
