@@ -27,11 +27,24 @@ int run(int argc, char** argv) {
   inspect_cmd->add_option("scenario", inspect.scenario, "scenario YAML")->required();
   inspect_cmd->add_flag("--json", inspect.json, "print JSON instead of text");
 
+  gppsim::cli::PlanOptions plan;
+  auto* plan_cmd = app.add_subcommand("plan", "run the scenario's planner -> plan.json, strategy.yaml");
+  plan_cmd->add_option("scenario", plan.scenario, "scenario YAML")->required();
+  plan_cmd->add_option("--out", plan.out, "output folder (default: out/<scenario name>)");
+
   gppsim::cli::SimulateOptions simulate;
   auto* simulate_cmd = app.add_subcommand("simulate", "simulate one training iteration -> summary.json, trace.json");
   simulate_cmd->add_option("scenario", simulate.scenario, "scenario YAML")->required();
   simulate_cmd->add_option("--strategy", simulate.strategy, "strategy YAML (required with planner: manual)");
   simulate_cmd->add_option("--out", simulate.out, "output folder (default: out/<scenario name>)");
+
+  gppsim::cli::ExperimentOptions experiment;
+  auto* experiment_cmd = app.add_subcommand("experiment", "plan + simulate a grid of cells -> tables, plots, report");
+  experiment_cmd->add_option("experiment", experiment.experiment, "experiment YAML")->required();
+  experiment_cmd->add_option("--out", experiment.out, "results folder (default: experiments/results/<name>)");
+  experiment_cmd->add_flag("--quick", experiment.quick, "run the experiment's quick subset");
+  experiment_cmd->add_option("--threads", experiment.threads, "worker threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
 
   try {
     app.parse(argc, argv);
@@ -40,6 +53,8 @@ int run(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   if (inspect_cmd->parsed()) return gppsim::cli::run_inspect(inspect, std::cout);
+  if (experiment_cmd->parsed()) return gppsim::cli::run_experiment(experiment, std::cout);
+  if (plan_cmd->parsed()) return gppsim::cli::run_plan(plan, std::cout);
   if (simulate_cmd->parsed()) return gppsim::cli::run_simulate(simulate, std::cout);
   return kExitBadInput;
 }

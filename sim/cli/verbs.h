@@ -27,4 +27,26 @@ struct SimulateOptions {
 /// the plan does not fit in memory (the files are still written, with feasible: false).
 int run_simulate(const SimulateOptions& options, std::ostream& out);
 
+/// Options of `gppsim plan`.
+struct PlanOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path out;  ///< empty: out/<scenario name>
+};
+
+/// Runs the scenario's planner, writes plan.json and strategy.yaml. Returns 3 when no strategy
+/// was found (plan.json says why).
+int run_plan(const PlanOptions& options, std::ostream& out);
+
+/// Options of `gppsim experiment`.
+struct ExperimentOptions {
+  std::filesystem::path experiment;
+  std::filesystem::path out;  ///< empty: experiments/results/<name> (<name>-quick with --quick)
+  bool quick = false;
+  int threads = 0;            ///< 0: one per core
+};
+
+/// Runs an experiment's cells (cached, in parallel), writes its tables, plots and report, and
+/// prints the speedup table. Returns 1 when a cell hit an internal error (recorded, others run).
+int run_experiment(const ExperimentOptions& options, std::ostream& out);
+
 }  // namespace gppsim::cli
