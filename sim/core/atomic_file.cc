@@ -1,6 +1,10 @@
 #include "sim/core/atomic_file.h"
 
+#include <atomic>
+#include <cstdint>
 #include <fstream>
+#include <functional>
+#include <thread>
 #include <string>
 
 #include <unistd.h>
@@ -16,7 +20,12 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) fail(ec.message());
-  const auto tmp = path.parent_path() / (path.filename().string() + ".tmp." + std::to_string(::getpid()));
+  // Unique per process, thread and call: concurrent writers of one path each rename a whole file.
+  static std::atomic<std::uint64_t> counter{0};
+  const auto tmp = path.parent_path() /
+                   (path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." +
+                    std::to_string(counter++));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) fail("cannot create " + tmp.string());

@@ -20,9 +20,8 @@ constexpr double kAbsoluteResidue = 1e-6;  // bytes
 // A projection within this relative distance (a few ulps) of a whole picosecond is taken as
 // that picosecond, so that e.g. 1 GB at 10 GB/s lands on exactly 1e11 ps and not one past it.
 constexpr double kSnap = 1e-14;
-// Stale completion entries are purged once the heap holds this many more than twice the
-// number of active flows (amortised O(1) per push).
-constexpr std::size_t kCompactionSlack = 1024;
+// Progressive filling scans up to this many share entries for the smallest instead of heaping.
+constexpr std::size_t kShareScanLimit = 16;
 
 /// Picoseconds until `remaining` bytes are moved at `rate` bytes/s, rounded up to a whole ps
 /// (saturating so that `now` plus the result does not overflow).
@@ -38,15 +37,18 @@ std::int64_t ps_until_done(double remaining, double rate, core::Time now) {
 
 /// Heap order for completion entries: earliest time first, then smallest flow id.
 template <typename C>
-bool later_completion(const C& a, const C& b) {
-  return a.time != b.time ? a.time > b.time : a.flow > b.flow;
+bool earlier_completion(const C& a, const C& b) {
+  return a.time != b.time ? a.time < b.time : a.flow < b.flow;
 }
 
-/// Heap order for share entries: smallest share first, then smallest link id.
-template <typename S>
-bool larger_share(const S& a, const S& b) {
-  return a.share != b.share ? a.share > b.share : a.link > b.link;
-}
+/// Heap order for share entries (a functor, so that the std heap algorithms inline it):
+/// smallest share first, then smallest link id.
+struct LargerShare {
+  template <typename S>
+  bool operator()(const S& a, const S& b) const {
+    return a.share != b.share ? a.share > b.share : a.link > b.link;
+  }
+};
 
 }  // namespace
 
@@ -80,15 +82,13 @@ FlowId FlowNetwork::start(std::vector<hw::LinkId> links, core::Bytes bytes, core
   }
   flow.links = std::move(links);
   attach(slot);
-  reshare(slots_[slot].links, now);
+  record_change(flow);
+  batch_starts_.push_back(slot);
   return id;
 }
 
 std::optional<std::pair<core::Time, FlowId>> FlowNetwork::next_completion() {
-  while (!completions_.empty() && !is_current(completions_.front())) {
-    std::pop_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
-    completions_.pop_back();
-  }
+  if (batch_changes_ > 0) reshare_pending();
   if (completions_.empty()) return std::nullopt;
   return std::make_pair(completions_.front().time, completions_.front().flow);
 }
@@ -101,23 +101,27 @@ void FlowNetwork::finish(FlowId flow, core::Time now) {
                fmt::format("finish(flow {}, {} ps) but the next completion is flow {} at {} ps",
                            flow, now.ps(), next ? next->second : flow,
                            next ? next->first.ps() : -1));
-  std::pop_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
-  completions_.pop_back();
-
+  pop_completion();
   const Slot slot = slot_of_[flow];
   FlowState& state = slots_[slot];
   advance_flow(state, now);
   GPPSIM_CHECK(is_done(state), fmt::format("flow {} finishes at {} ps with {} of {} B left", flow,
                                            now.ps(), state.remaining_bytes, state.initial_bytes));
   detach(slot);
-  // The freed links seed the re-share; swapping keeps both buffers' capacity for reuse.
-  seeds_.clear();
-  std::swap(seeds_, state.links);
+  // next_completion() left nothing pending, so this finish opens the batch.
+  if (!state.links.empty()) {
+    batch_opens_with_finish_ = true;
+    record_change(state);
+  }
   release_slot(slot);
-  if (!seeds_.empty()) reshare(seeds_, now);
 }
 
 core::BytesPerSecond FlowNetwork::rate(FlowId flow) const {
+  if (batch_changes_ > 0) {
+    // Pending changes exist only after a non-const start() or finish() on this object, so it
+    // is not a const object and re-sharing through a non-const path is well defined.
+    const_cast<FlowNetwork*>(this)->reshare_pending();
+  }
   return core::BytesPerSecond(active_flow(flow).rate);
 }
 
@@ -126,6 +130,8 @@ std::size_t FlowNetwork::active_flows() const { return slots_.size() - free_slot
 void FlowNetwork::advance_clock(core::Time now) {
   GPPSIM_CHECK(now >= now_, fmt::format("time went backwards: {} ps after {} ps", now.ps(),
                                         now_.ps()));
+  // A batch belongs to one picosecond: what is pending was recorded at now_.
+  if (now > now_ && batch_changes_ > 0) reshare_pending();
   now_ = now;
 }
 
@@ -171,6 +177,7 @@ FlowNetwork::Slot FlowNetwork::allocate_slot(FlowId id) {
 
 void FlowNetwork::release_slot(Slot slot) {
   FlowState& flow = slots_[slot];
+  GPPSIM_CHECK(flow.heap_pos == kNotQueued, fmt::format("flow {} is still queued", flow.id));
   slot_of_[flow.id] = kNoSlot;
   flow.links.clear();
   flow.where.clear();
@@ -203,15 +210,55 @@ void FlowNetwork::detach(Slot slot) {
   }
 }
 
-void FlowNetwork::reshare(const std::vector<hw::LinkId>& seeds, core::Time now) {
-  collect_component(seeds);
-  for (const Slot s : component_flows_) advance_flow(slots_[s], now);
+void FlowNetwork::record_change(const FlowState& flow) {
+  dirty_links_.insert(dirty_links_.end(), flow.links.begin(), flow.links.end());
+  ++batch_changes_;
+}
+
+void FlowNetwork::reshare_pending() {
+  // Re-sharing after each change would have walked, over the batch, exactly the flows now
+  // connected to a changed link, and advanced each of them once (at its old rate) to now_.
+  collect_component(dirty_links_);
   progressive_filling();
-  // A flow whose rate came out bit-identical keeps its projection: it is still right.
+  // A flow whose rate came out bit-identical keeps its projection: it is still right. After
+  // several changes, per-change re-sharing may have re-projected it from now_ on the way
+  // (its rate differing in between); that matters only if the projection from now_ differs.
+  candidates_.clear();
   for (const Slot s : component_flows_) {
-    if (slots_[s].rate_changed) project(s, now);
+    const FlowState& flow = slots_[s];
+    if (flow.rate_changed) {
+      project(s, now_);
+    } else if (batch_changes_ > 1 && projection(flow, now_) != completions_[flow.heap_pos].time) {
+      candidates_.push_back(Candidate{s, flow.rate, false});
+    }
   }
-  if (completions_.size() > 2 * active_flows() + kCompactionSlack) compact_completions();
+  if (!candidates_.empty()) settle_candidates();
+  dirty_links_.clear();
+  batch_starts_.clear();
+  batch_changes_ = 0;
+  batch_opens_with_finish_ = false;
+}
+
+void FlowNetwork::settle_candidates() {
+  // Replays the states between the changes: the batch is at most one leading finish and then
+  // starts, so the state after each change but the last is the final one without the starts
+  // that followed it. Rates depend only on the flows present, not on the order of the lists.
+  saved_rates_.clear();
+  for (const Slot s : component_flows_) saved_rates_.push_back(slots_[s].rate);
+  for (auto it = batch_starts_.rbegin(); it != batch_starts_.rend(); ++it) detach(*it);
+  std::size_t attached = 0;
+  if (!batch_opens_with_finish_) attach(batch_starts_[attached++]);
+  while (attached < batch_starts_.size()) {
+    progressive_filling();
+    for (Candidate& c : candidates_) c.moved = c.moved || slots_[c.slot].rate != c.rate;
+    attach(batch_starts_[attached++]);
+  }
+  for (std::size_t i = 0; i < component_flows_.size(); ++i) {
+    slots_[component_flows_[i]].rate = saved_rates_[i];
+  }
+  for (const Candidate& c : candidates_) {
+    if (c.moved) project(c.slot, now_);
+  }
 }
 
 void FlowNetwork::collect_component(const std::vector<hw::LinkId>& seeds) {
@@ -229,6 +276,7 @@ void FlowNetwork::collect_component(const std::vector<hw::LinkId>& seeds) {
       FlowState& flow = slots_[s];
       if (flow.mark == epoch_) continue;
       flow.mark = epoch_;
+      advance_flow(flow, now_);
       component_flows_.push_back(s);
       for (const hw::LinkId m : flow.links) {
         if (links_[m].mark == epoch_) continue;
@@ -252,21 +300,37 @@ void FlowNetwork::progressive_filling() {
     link.unfrozen = link.flows.size();
     if (link.unfrozen > 0) share_heap_.push_back(Share{current_share(link), l});
   }
-  std::make_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
+  // A few entries are scanned (fewer mispredicted branches than a heap); many form a heap.
+  // Either way the smallest (share, link) comes out first, so the results are the same.
+  const bool scan = share_heap_.size() <= kShareScanLimit;
+  if (!scan) std::make_heap(share_heap_.begin(), share_heap_.end(), LargerShare{});
   while (!share_heap_.empty()) {
-    std::pop_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
-    const Share top = share_heap_.back();
-    share_heap_.pop_back();
+    const Share top = pop_share(scan);
     const LinkState& link = links_[top.link];
     if (link.unfrozen == 0) continue;
     const double share = current_share(link);
     if (share > top.share) {
       share_heap_.push_back(Share{share, top.link});
-      std::push_heap(share_heap_.begin(), share_heap_.end(), larger_share<Share>);
+      if (!scan) std::push_heap(share_heap_.begin(), share_heap_.end(), LargerShare{});
       continue;
     }
     freeze_bottleneck(top.link, share);
   }
+}
+
+FlowNetwork::Share FlowNetwork::pop_share(bool scan) {
+  if (scan) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < share_heap_.size(); ++i) {
+      best = LargerShare{}(share_heap_[best], share_heap_[i]) ? i : best;
+    }
+    std::swap(share_heap_[best], share_heap_.back());
+  } else {
+    std::pop_heap(share_heap_.begin(), share_heap_.end(), LargerShare{});
+  }
+  const Share top = share_heap_.back();
+  share_heap_.pop_back();
+  return top;
 }
 
 double FlowNetwork::current_share(const LinkState& link) {
@@ -291,30 +355,71 @@ void FlowNetwork::freeze_bottleneck(hw::LinkId l, double share) {
   link.unfrozen = 0;
 }
 
+core::Time FlowNetwork::projection(const FlowState& flow, core::Time now) {
+  if (is_done(flow)) return now;
+  GPPSIM_CHECK(flow.rate > 0.0, fmt::format("flow {} got no bandwidth", flow.id));
+  return now + core::Time::from_ps(ps_until_done(flow.remaining_bytes, flow.rate, now));
+}
+
 void FlowNetwork::project(Slot slot, core::Time now) {
   FlowState& flow = slots_[slot];
-  ++flow.version;
-  core::Time when = now;
-  if (!is_done(flow)) {
-    GPPSIM_CHECK(flow.rate > 0.0, fmt::format("flow {} got no bandwidth", flow.id));
-    when = now + core::Time::from_ps(ps_until_done(flow.remaining_bytes, flow.rate, now));
+  const Completion c{projection(flow, now), flow.id, slot};
+  if (flow.heap_pos == kNotQueued) {
+    completions_.push_back(c);
+    place(completions_.size() - 1, c);
+    sift_up(completions_.size() - 1);
+    return;
   }
-  push_completion(Completion{when, flow.id, flow.version});
+  const std::size_t pos = flow.heap_pos;
+  if (c.time == completions_[pos].time) return;  // same key: the heap order still holds
+  const bool earlier = earlier_completion(c, completions_[pos]);
+  completions_[pos] = c;
+  if (earlier) {
+    sift_up(pos);
+  } else {
+    sift_down(pos);
+  }
 }
 
-void FlowNetwork::push_completion(const Completion& c) {
-  completions_.push_back(c);
-  std::push_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+void FlowNetwork::sift_up(std::size_t pos) {
+  const Completion c = completions_[pos];
+  while (pos > 0) {
+    const std::size_t parent = (pos - 1) / 2;
+    if (!earlier_completion(c, completions_[parent])) break;
+    place(pos, completions_[parent]);
+    pos = parent;
+  }
+  place(pos, c);
 }
 
-void FlowNetwork::compact_completions() {
-  std::erase_if(completions_, [this](const Completion& c) { return !is_current(c); });
-  std::make_heap(completions_.begin(), completions_.end(), later_completion<Completion>);
+void FlowNetwork::sift_down(std::size_t pos) {
+  const Completion c = completions_[pos];
+  const std::size_t n = completions_.size();
+  while (true) {
+    std::size_t child = 2 * pos + 1;
+    if (child >= n) break;
+    if (child + 1 < n && earlier_completion(completions_[child + 1], completions_[child])) {
+      ++child;
+    }
+    if (!earlier_completion(completions_[child], c)) break;
+    place(pos, completions_[child]);
+    pos = child;
+  }
+  place(pos, c);
 }
 
-bool FlowNetwork::is_current(const Completion& c) const {
-  const Slot slot = slot_of_[c.flow];
-  return slot != kNoSlot && slots_[slot].version == c.version;
+void FlowNetwork::place(std::size_t pos, const Completion& c) {
+  completions_[pos] = c;
+  slots_[c.slot].heap_pos = pos;
+}
+
+void FlowNetwork::pop_completion() {
+  slots_[completions_.front().slot].heap_pos = kNotQueued;
+  const Completion last = completions_.back();
+  completions_.pop_back();
+  if (completions_.empty()) return;
+  place(0, last);
+  sift_down(0);
 }
 
 const FlowNetwork::FlowState& FlowNetwork::active_flow(FlowId flow) const {

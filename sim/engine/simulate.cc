@@ -96,8 +96,12 @@ class Simulator {
 
   // Processes the earliest event or flow completion; false when nothing is left.
   bool step() {
-    const auto flow = net_.next_completion();
+    // While events remain at the current time no flow can complete first (flows never complete
+    // in the past, and events win ties), so the FlowNetwork is not asked: its changes then
+    // accumulate and are re-shared once per instant.
     const bool have_event = !events_.empty();
+    const bool event_now = have_event && events_.top().time == now_;
+    const auto flow = event_now ? std::nullopt : net_.next_completion();
     if (!have_event && !flow) return false;
     ++trace_.events;
     if (flow && (!have_event || flow->first < events_.top().time)) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -68,16 +69,26 @@ class Pool {
     progress_.total = total;
   }
 
+  // The first exception of any worker stops the others taking new cells and is rethrown here.
   void run(std::vector<CellSpec>& cells, const std::vector<std::size_t>& batch, std::vector<CellResult>& results) {
     std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
     const auto worker = [&] {
-      for (std::size_t i = next++; i < batch.size(); i = next++) one(cells[batch[i]], results[batch[i]]);
+      try {
+        for (std::size_t i = next++; i < batch.size(); i = next++) one(cells[batch[i]], results[batch[i]]);
+      } catch (...) {
+        const std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = batch.size();
+      }
     };
     std::vector<std::thread> threads;
     const auto n = static_cast<std::size_t>(std::max(1, options_.threads));
     for (std::size_t t = 1; t < std::min(n, batch.size()); ++t) threads.emplace_back(worker);
     worker();
     for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
   }
 
  private:

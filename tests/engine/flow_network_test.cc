@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -214,7 +215,7 @@ void expect_max_min(const FlowNetwork& net, const std::vector<double>& caps,
   }
 }
 
-RandomRun run_random(std::uint64_t seed, bool check) {
+RandomRun run_random(std::uint64_t seed, bool check, std::size_t num_flows = 400) {
   std::mt19937_64 rng(seed);
   const std::size_t num_links = 10;
   std::vector<double> caps;
@@ -229,7 +230,6 @@ RandomRun run_random(std::uint64_t seed, bool check) {
   RandomRun out;
   Time now;
   Time arrival = ps(gap(rng));
-  const std::size_t num_flows = 400;
   while (paths.size() < num_flows || !active.empty()) {
     const auto next = net.next_completion();
     const bool arrive = paths.size() < num_flows && (!next || arrival < next->first);
@@ -281,6 +281,255 @@ TEST(FlowNetwork, SameSequenceGivesSameCompletionTimes) {
   const RandomRun b = run_random(42, /*check=*/false);
   EXPECT_EQ(a.completions, b.completions);
   EXPECT_NE(a.completions, run_random(43, /*check=*/false).completions);
+}
+
+// ---- bit-identity with re-sharing after every change ----------------------------------------
+// Re-sharing is deferred to the next next_completion() or rate() and batched; the results must
+// be those of re-sharing after every start and finish. The frozen tables below were computed
+// by the implementation that re-shared after every change (before batching was introduced),
+// an independent computation of the same contract.
+
+TEST(FlowNetwork, RandomScenarioMatchesFrozenPerChangeResults) {
+  // run_random(42) with 200 flows: (completion time in ps, flow), in completion order.
+  const Completions expected = {
+    {26930982055, 0}, {103870096225, 8}, {133841077984, 9}, {145451999458, 13},
+    {316352739430, 27}, {330984489157, 6}, {341248068201, 39}, {350711185605, 40},
+    {351081223702, 17}, {416311443893, 1}, {483587648136, 5}, {500425057280, 53},
+    {512885798621, 45}, {517216063613, 25}, {519952350179, 44}, {551038134961, 15},
+    {560159796704, 32}, {568947142589, 47}, {578846051951, 43}, {580122730301, 34},
+    {590812300869, 65}, {601189481765, 68}, {602494649960, 54}, {617551297918, 33},
+    {626738232066, 58}, {630622352306, 22}, {637792742820, 62}, {646198579427, 46},
+    {660551860522, 72}, {663845242336, 26}, {678653126454, 37}, {694128123416, 14},
+    {723871815638, 41}, {760050108973, 21}, {766424508670, 77}, {842564118594, 71},
+    {859913504488, 56}, {883667642262, 12}, {932701338722, 4}, {955243734040, 78},
+    {955535567914, 87}, {995441838913, 67}, {1016743327266, 16}, {1024428042518, 101},
+    {1095721745561, 98}, {1100149007847, 100}, {1149198335183, 106}, {1186175427484, 111},
+    {1215397023484, 63}, {1231643649951, 88}, {1251600231552, 7}, {1261676797045, 112},
+    {1287506892473, 122}, {1288292588209, 93}, {1332307027530, 135}, {1346222457711, 136},
+    {1354005754651, 124}, {1392400674116, 105}, {1403240519150, 123}, {1425175509717, 109},
+    {1449331915516, 104}, {1485048681324, 84}, {1507977245582, 150}, {1511814717535, 151},
+    {1519795868732, 82}, {1543996362703, 132}, {1563160457034, 131}, {1566591485242, 147},
+    {1578539990180, 126}, {1626866103426, 166}, {1705037012041, 168}, {1750988285170, 51},
+    {1754779365167, 182}, {1790931122879, 120}, {1805251727009, 183}, {1813845865998, 187},
+    {1841864069015, 171}, {1856699333030, 102}, {1879163250510, 96}, {1884491502155, 197},
+    {1892953108951, 198}, {1928134222151, 64}, {1950110258860, 91}, {1973684857238, 89},
+    {1974782068362, 195}, {2071940440550, 35}, {2095380937819, 193}, {2152000706188, 159},
+    {2171009538953, 23}, {2192598617791, 157}, {2202098077405, 186}, {2212936706896, 152},
+    {2244331752575, 158}, {2330017615936, 156}, {2600773115736, 66}, {2769013142261, 133},
+    {2795332566068, 115}, {3020730679603, 29}, {3063395330514, 113}, {3088843274989, 19},
+    {3113432100690, 86}, {3192289341549, 75}, {3240030110082, 180}, {3298206206032, 165},
+    {3306364991629, 73}, {3327785214983, 194}, {3343237770972, 130}, {3347692208539, 60},
+    {3385195737746, 10}, {3424901921477, 97}, {3493333037650, 49}, {3494275171170, 139},
+    {3501440353675, 189}, {3508202876049, 170}, {3540285771343, 185}, {3568516995287, 103},
+    {3596822718931, 48}, {3597229320601, 146}, {3611572812953, 69}, {3613423557010, 154},
+    {3623326190640, 118}, {3629921080529, 175}, {3639985942876, 127}, {3644142511188, 128},
+    {3645677554969, 94}, {3658280310723, 178}, {3801386491361, 191}, {3859589060605, 140},
+    {3891090429460, 90}, {3923145399991, 161}, {3964624248436, 76}, {4016222858389, 125},
+    {4097261807356, 18}, {4127564589799, 79}, {4237826374796, 141}, {4249930975088, 145},
+    {4285008367834, 148}, {4547401101013, 42}, {4574103246139, 28}, {4608686760539, 114},
+    {4765517827828, 155}, {4847294475121, 2}, {4915192269099, 61}, {5164568054933, 138},
+    {5187766488293, 108}, {5220002936971, 81}, {5270344092790, 134}, {5280585700364, 162},
+    {5369109834840, 167}, {5585582700557, 184}, {5600470084158, 137}, {5617000463548, 164},
+    {5617607075364, 169}, {5632145390893, 176}, {5662749906056, 172}, {5682987851341, 179},
+    {6050279665843, 3}, {6198015701618, 11}, {6513374026121, 85}, {6573212807345, 99},
+    {6624554111626, 117}, {6660151688700, 70}, {6666339077729, 199}, {6687303974405, 196},
+    {6808549837768, 24}, {6927233241204, 142}, {7085137516176, 149}, {7094263993360, 153},
+    {7346730022294, 52}, {7458138891433, 144}, {7478298753529, 36}, {7637848941838, 80},
+    {7687539473685, 173}, {7692202247708, 50}, {7703255191802, 92}, {7707195814162, 110},
+    {7798689142909, 83}, {7990833549265, 160}, {8075757576459, 30}, {8160884352069, 95},
+    {8191324844882, 192}, {8230853326508, 181}, {8303851045414, 121}, {8363981727541, 107},
+    {8437978055497, 177}, {8440999769179, 143}, {8457193356107, 190}, {9074660815408, 55},
+    {9210344599390, 119}, {9371372655827, 188}, {9531574421922, 116}, {9614204284794, 38},
+    {9621626329895, 20}, {9925402219015, 163}, {9986902939477, 31}, {10036608370402, 174},
+    {10044387514847, 74}, {10102454073001, 57}, {10121359285161, 59}, {10139625604233, 129},
+  };
+  EXPECT_EQ(run_random(42, /*check=*/false, 200).completions, expected);
+}
+
+/// Engine-like traffic with many changes per picosecond: groups of up to 8 equal flows start
+/// together on one of 3 "uplinks" (and mostly one of 5 "downlinks") on a 10 us grid, a finished
+/// flow is often followed at once by one on the same path, and rate() queries split batches.
+Completions run_batched(std::uint64_t seed, std::size_t num_flows) {
+  std::mt19937_64 rng(seed);
+  const std::size_t uplinks = 3, downlinks = 5;
+  const double cap_set[] = {10 * kGB, 12.5 * kGB, 20 * kGB, 25 * kGB, 50 * kGB};
+  const double size_set[] = {0.0, 0.25e6, 1e6, 1e6, 2e6, 3e6, 4e6};
+  std::vector<double> caps;
+  for (std::size_t l = 0; l < uplinks + downlinks; ++l) caps.push_back(cap_set[rng() % 5]);
+  FlowNetwork net = network(caps);
+  std::vector<FlowId> active;
+  std::vector<std::vector<hw::LinkId>> paths;
+  std::size_t started = 0;
+  Completions out;
+  const std::int64_t grid = 10'000'000;  // 10 us
+  Time arrival = ps(grid * static_cast<std::int64_t>(rng() % 4));
+  const auto start = [&](std::vector<hw::LinkId> path, double bytes, Time now) {
+    const FlowId f = net.start(path, Bytes(bytes), now);
+    if (paths.size() <= f) paths.resize(f + 1);
+    paths[f] = std::move(path);
+    active.push_back(f);
+    ++started;
+    if (rng() % 7 == 0) static_cast<void>(net.rate(active[rng() % active.size()]));
+  };
+  while (started < num_flows || !active.empty()) {
+    const auto next = net.next_completion();
+    if (started < num_flows && (!next || arrival <= next->first)) {
+      const std::size_t group = 1 + rng() % 8;
+      const auto up = static_cast<hw::LinkId>(rng() % uplinks);
+      const double bytes = size_set[rng() % 7];
+      for (std::size_t k = 0; k < group && started < num_flows; ++k) {
+        std::vector<hw::LinkId> path{up};
+        if (rng() % 4 != 0) path.push_back(static_cast<hw::LinkId>(uplinks + rng() % downlinks));
+        start(std::move(path), bytes, arrival);
+      }
+      arrival = arrival + ps(grid * static_cast<std::int64_t>(rng() % 4));
+      continue;
+    }
+    const FlowId f = next->second;
+    net.finish(f, next->first);
+    out.emplace_back(next->first.ps(), f);
+    active.erase(std::find(active.begin(), active.end(), f));
+    if (started < num_flows && rng() % 3 == 0) {
+      start(paths[f], size_set[1 + rng() % 6], next->first);
+    }
+  }
+  return out;
+}
+
+TEST(FlowNetwork, BatchedScenarioMatchesFrozenPerChangeResults) {
+  // run_batched(510) with 200 flows: (completion time in ps, flow), in completion order. Seed
+  // 510 has flows whose rate a batch leaves unchanged although re-projecting them from the
+  // batch's time would round differently: they must keep their projection.
+  const Completions expected = {
+    {130000000, 22}, {130000000, 23}, {130000000, 24}, {130000000, 25},
+    {130000000, 26}, {130000000, 27}, {130000000, 28}, {130000000, 29},
+    {150000000, 11}, {190000000, 36}, {190000000, 37}, {190000000, 38},
+    {190000000, 39}, {190000000, 40}, {300000000, 72}, {300000000, 73},
+    {300000000, 74}, {300000000, 75}, {300000000, 76}, {300000000, 77},
+    {300000000, 78}, {300000000, 79}, {430000000, 112}, {430000000, 113},
+    {430000000, 114}, {430000000, 115}, {430000000, 116}, {435000000, 85},
+    {454091079, 19}, {454091079, 20}, {454091079, 21}, {527000000, 12},
+    {527000000, 13}, {527000000, 14}, {527000000, 15}, {527000000, 16},
+    {527000000, 17}, {527000000, 18}, {584063287, 30}, {617654131, 0},
+    {617654131, 1}, {617654131, 2}, {617654131, 3}, {617654131, 4},
+    {617654131, 5}, {617654131, 6}, {660000000, 167}, {660000000, 168},
+    {660000000, 169}, {710000000, 180}, {710000000, 181}, {710000000, 182},
+    {710000000, 183}, {710000000, 184}, {710000000, 185}, {710000000, 186},
+    {710000000, 187}, {892464286, 101}, {892464286, 102}, {892464286, 103},
+    {1013427980, 41}, {1066035715, 147}, {1226035715, 32}, {1226035715, 33},
+    {1226035715, 34}, {1301529763, 194}, {1301529763, 195}, {1301529763, 196},
+    {1301529763, 197}, {1301529763, 198}, {1301529763, 199}, {1326949153, 171},
+    {1327214287, 84}, {1430000001, 162}, {1550000001, 159}, {1550000001, 160},
+    {1550000001, 161}, {1750927981, 158}, {1882947600, 172}, {1882947600, 173},
+    {1882947600, 174}, {1882947600, 175}, {1882947600, 176}, {1882947600, 177},
+    {1882947600, 178}, {1882947600, 179}, {2519206342, 61}, {2519206342, 62},
+    {2519206342, 63}, {2519206342, 64}, {2751280440, 7}, {2751280440, 8},
+    {2751280440, 9}, {2751280440, 10}, {2753988951, 104}, {2753988951, 105},
+    {2753988951, 106}, {2753988951, 107}, {2753988951, 108}, {2831883040, 110},
+    {2831883040, 111}, {2933427517, 119}, {2933427517, 120}, {2933427517, 121},
+    {2933427517, 122}, {2933427517, 123}, {2933427517, 124}, {2933427517, 125},
+    {3073765213, 163}, {4032709012, 42}, {4032709012, 43}, {4240486789, 65},
+    {4240486789, 66}, {4240486789, 67}, {4240486789, 68}, {4240486789, 69},
+    {4240486789, 70}, {4240486789, 71}, {4284886789, 80}, {4284886789, 81},
+    {4284886789, 82}, {4284886789, 83}, {4296266100, 86}, {4296266100, 87},
+    {4296266100, 88}, {4296266100, 89}, {4296266100, 90}, {4296266100, 91},
+    {4296266100, 92}, {4339390212, 58}, {4339390212, 59}, {4339390212, 60},
+    {4435409896, 148}, {4480409896, 166}, {4615053828, 109}, {4695320791, 117},
+    {4695320791, 118}, {4826120933, 164}, {5586120932, 31}, {5817370932, 50},
+    {5817370932, 51}, {5817370932, 52}, {5817370932, 53}, {5817370932, 54},
+    {5817370932, 55}, {5817370932, 56}, {5817370932, 57}, {6098360273, 44},
+    {6098360273, 45}, {6098360273, 46}, {6098360273, 47}, {6098360273, 48},
+    {6098360273, 49}, {6167907806, 141}, {6167907806, 142}, {6167907806, 143},
+    {6167907806, 144}, {6167907806, 145}, {6167907806, 146}, {6206145803, 165},
+    {6206167170, 93}, {6206167170, 94}, {6206167170, 95}, {6206167170, 96},
+    {6206167170, 97}, {6206167170, 98}, {6206167170, 99}, {6206167170, 100},
+    {6248006010, 133}, {6248006010, 134}, {6248006010, 135}, {6248006010, 136},
+    {6248006010, 137}, {6248006010, 138}, {6248006010, 139}, {6248006010, 140},
+    {6254006971, 170}, {6400000002, 35}, {7035527775, 126}, {7035527775, 127},
+    {7035527775, 128}, {7035527775, 129}, {7035527775, 130}, {7035527775, 131},
+    {7035527775, 132}, {7053592809, 149}, {7053592809, 150}, {7053592809, 151},
+    {7053592809, 152}, {7053592809, 153}, {7053592809, 154}, {7053592809, 155},
+    {7053592809, 156}, {7055887891, 157}, {7070000001, 188}, {7070000001, 189},
+    {7070000001, 190}, {7070000001, 191}, {7070000001, 192}, {7070000001, 193},
+  };
+  EXPECT_EQ(run_batched(510, 200), expected);
+}
+
+/// FNV-1a over (time, flow) pairs.
+std::uint64_t fingerprint(const Completions& completions) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const auto& [t, f] : completions) {
+    h = (h ^ static_cast<std::uint64_t>(t)) * 1099511628211ULL;
+    h = (h ^ f) * 1099511628211ULL;
+  }
+  return h;
+}
+
+TEST(FlowNetwork, LongBatchedScenarioMatchesFrozenPerChangeFingerprint) {
+  // run_batched(301) with 2000 flows has a flow whose rate goes up and back within a batch and
+  // whose re-projection rounds one ps later: per-change re-sharing re-projected it. The
+  // fingerprint of the 2000 completions is that of the per-change implementation.
+  const Completions run = run_batched(301, 2000);
+  EXPECT_EQ(run.size(), 2000u);
+  EXPECT_EQ(fingerprint(run), 0x04bcfe218f182af1ULL);
+}
+
+TEST(FlowNetwork, ReprojectsAFlowWhoseRateChangesAndReturnsWithinABatch) {
+  // g = 1e6 + 2^-27 B and a = 999'900 B share a 10 GB/s link: 5 GB/s each, 200 ps per byte.
+  // g's projection at 0: 200 * g = 2e8 + 1.49e-6 ps, within the snap (1e-14 relative,
+  // 2e-6 ps) of 2e8 -> 200'000'000 ps. a completes at 200 * 999'900 = 199'980'000 ps.
+  FlowNetwork net = network({10 * kGB});
+  const FlowId g = net.start({0}, Bytes(1e6 + std::ldexp(1.0, -27)), ps(0));
+  const FlowId a = net.start({0}, Bytes(999'900), ps(0));
+  ASSERT_EQ(net.next_completion(), std::make_pair(ps(199'980'000), a));
+  // At a's finish b (1 MB) starts at once on the same link: g goes up to 10 GB/s and back
+  // down to 5 GB/s within the batch. Re-sharing after each change re-projected g from there:
+  // 100 + 2^-27 B left -> 20'000 + 1.49e-6 ps, beyond the snap at that scale (2e-10 ps) ->
+  // 20'001 ps -> 200'000'001 ps.
+  net.finish(a, ps(199'980'000));
+  const FlowId b = net.start({0}, Bytes(1e6), ps(199'980'000));
+  EXPECT_DOUBLE_EQ(net.rate(g).value(), 5 * kGB);
+  // b moved 5e9 B/s * 20'001 ps = 100.005 B; the other 999'899.995 B at 10 GB/s take
+  // 99'989'999.5 ps -> 99'990'000 ps more.
+  EXPECT_EQ(drain(net), (Completions{{200'000'001, g}, {299'990'001, b}}));
+}
+
+TEST(FlowNetwork, KeepsTheProjectionOfAFlowWhoseRateNeverChangesInABatch) {
+  // g = 1e6 + 2^-27 B over links 0 (10 GB/s) and 1 (100 GB/s), alone: 10 GB/s, 100 ps per
+  // byte; projected at 0 to 1e8 + 7.45e-7 ps, snapped to 100'000'000 ps.
+  FlowNetwork net = network({10 * kGB, 100 * kGB});
+  const FlowId g = net.start({0, 1}, Bytes(1e6 + std::ldexp(1.0, -27)), ps(0));
+  ASSERT_EQ(net.next_completion(), std::make_pair(ps(100'000'000), g));
+  // At 99'990'000 ps (100 + 2^-27 B left) two 1 MB flows start on link 1: link 0 stays g's
+  // bottleneck at 10 GB/s (link 1's share is 50, then 33.3 GB/s), so g's rate never changes
+  // and it keeps its projection; projecting afresh would give 99'990'000 + 10'001 ps.
+  const FlowId c = net.start({1}, Bytes(1e6), ps(99'990'000));
+  const FlowId d = net.start({1}, Bytes(1e6), ps(99'990'000));
+  EXPECT_DOUBLE_EQ(net.rate(c).value(), 45 * kGB);  // (100 - 10) / 2
+  // c and d move 45e9 * 10'000 ps = 450 B each until g ends, then 50 GB/s each:
+  // 999'550 B / 5e10 B/s = 19'991'000 ps more.
+  EXPECT_EQ(drain(net), (Completions{{100'000'000, g}, {119'991'000, c}, {119'991'000, d}}));
+}
+
+TEST(FlowNetwork, BatchedStartsGiveTheSameRatesAsOneByOne) {
+  // 8 flows start at one picosecond on link 0 (10 GB/s), half also crossing link 1 (2 GB/s):
+  // link 1 is the bottleneck of its 4 flows (0.5 GB/s each), the other 4 share the rest of
+  // link 0: (10 - 2) / 4 = 2 GB/s each. Asking after every start must not change anything.
+  for (const bool ask_each_time : {false, true}) {
+    FlowNetwork net = network({10 * kGB, 2 * kGB});
+    std::vector<FlowId> flows;
+    for (int i = 0; i < 8; ++i) {
+      const std::vector<hw::LinkId> path =
+          i % 2 == 0 ? std::vector<hw::LinkId>{0} : std::vector<hw::LinkId>{0, 1};
+      flows.push_back(net.start(path, Bytes(1 * kGB), ps(1000)));
+      if (ask_each_time) static_cast<void>(net.next_completion());
+    }
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_DOUBLE_EQ(net.rate(flows[i]).value(), i % 2 == 0 ? 2 * kGB : 0.5 * kGB);
+    }
+    // The four 2 GB/s flows end at 1000 + 1e9 / 2e9 s = 5e11 + 1000 ps, in id order.
+    EXPECT_EQ(net.next_completion(), std::make_pair(ps(500'000'001'000), flows[0]));
+  }
 }
 
 }  // namespace
