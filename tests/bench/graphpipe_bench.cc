@@ -14,6 +14,7 @@
 #include "sim/hw/device_spec.h"
 #include "sim/model/zoo.h"
 #include "sim/plan/graphpipe.h"
+#include "sim/plan/registry.h"
 
 namespace gppsim::plan {
 namespace {
@@ -68,6 +69,35 @@ void BM_GraphPipePlan(benchmark::State& state) {
 BENCHMARK(BM_GraphPipePlan)
     ->ArgNames({"model", "gpus"})
     ->ArgsProduct({{0, 1, 2}, {4, 8, 16, 32}})
+    ->Unit(benchmark::kMillisecond);
+
+/// The baselines on the same inputs: planner 1 = PipeDream, 2 = Piper (Piper gives up on
+/// every one of these models at its default downset cap; the time is how long that takes).
+void BM_BaselinePlan(benchmark::State& state) {
+  const int gpus = static_cast<int>(state.range(1));
+  const PaperConfig config = paper_config(state.range(0), gpus);
+  const model::Model m = model::build_zoo_model(config.args, core::Dtype::kFp32);
+  hw::ClusterSpec cluster = *hw::find_cluster_preset("summit");
+  cluster.gpus_per_node = 4;
+  cluster.nodes = gpus / 4;
+  const cost::SpecCostSource source(cluster.device);
+  const cost::OpCost op_cost(source, m.dtype);
+  PlanSettings settings;
+  settings.micro_batch_sizes = config.micro_batches;
+  const PlanRequest request{m, cluster, op_cost, config.mini_batch, model::Optimizer::kAdam, settings};
+  const auto planner = make_planner(state.range(2) == 1 ? PlannerKind::kPipeDream : PlannerKind::kPiper);
+  PlanResult result;
+  for (auto _ : state) {
+    result = planner->plan(request);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetLabel(std::string(model::zoo_name(config.args)) + (result.feasible ? "" : " no strategy"));
+  if (result.feasible) state.counters["stages"] = static_cast<double>(result.strategy->stages.size());
+}
+
+BENCHMARK(BM_BaselinePlan)
+    ->ArgNames({"model", "gpus", "planner"})
+    ->ArgsProduct({{0, 1, 2}, {4, 8, 16, 32}, {1, 2}})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
