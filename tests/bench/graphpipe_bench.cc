@@ -36,18 +36,38 @@ PaperConfig paper_config(std::int64_t model_index, int gpus) {
   return {model::CandleUnoArgs{}, 4096, sizes};
 }
 
-void BM_GraphPipePlan(benchmark::State& state) {
-  const int gpus = static_cast<int>(state.range(1));
-  const PaperConfig config = paper_config(state.range(0), gpus);
-  const model::Model m = model::build_zoo_model(config.args, core::Dtype::kFp32);
-  hw::ClusterSpec cluster = *hw::find_cluster_preset("summit");
-  cluster.gpus_per_node = 4;
-  cluster.nodes = gpus / 4;
-  const cost::SpecCostSource source(cluster.device);
-  const cost::OpCost op_cost(source, m.dtype);
+/// Everything a PlanRequest refers to, for one paper configuration on Summit (4 GPUs per node).
+struct PaperSetup {
+  PaperSetup(std::int64_t model_index, int gpus)
+      : config(paper_config(model_index, gpus)),
+        m(model::build_zoo_model(config.args, core::Dtype::kFp32)),
+        cluster(summit(gpus)),
+        source(cluster.device),
+        op_cost(source, m.dtype) {
+    settings.micro_batch_sizes = config.micro_batches;
+  }
+  static hw::ClusterSpec summit(int gpus) {
+    hw::ClusterSpec c = *hw::find_cluster_preset("summit");
+    c.gpus_per_node = 4;
+    c.nodes = gpus / 4;
+    return c;
+  }
+  [[nodiscard]] PlanRequest request() const {
+    return PlanRequest{m, cluster, op_cost, config.mini_batch, model::Optimizer::kAdam, settings};
+  }
+
+  PaperConfig config;
+  model::Model m;
+  hw::ClusterSpec cluster;
+  cost::SpecCostSource source;
+  cost::OpCost op_cost;
   PlanSettings settings;
-  settings.micro_batch_sizes = config.micro_batches;
-  const PlanRequest request{m, cluster, op_cost, config.mini_batch, model::Optimizer::kAdam, settings};
+};
+
+void BM_GraphPipePlan(benchmark::State& state) {
+  const PaperSetup setup(state.range(0), static_cast<int>(state.range(1)));
+  const PlanRequest request = setup.request();
+  const PaperConfig& config = setup.config;
   const GraphPipePlanner planner;
   PlanResult result;
   for (auto _ : state) {
@@ -74,17 +94,9 @@ BENCHMARK(BM_GraphPipePlan)
 /// The baselines on the same inputs: planner 1 = PipeDream, 2 = Piper (Piper gives up on
 /// every one of these models at its default downset cap; the time is how long that takes).
 void BM_BaselinePlan(benchmark::State& state) {
-  const int gpus = static_cast<int>(state.range(1));
-  const PaperConfig config = paper_config(state.range(0), gpus);
-  const model::Model m = model::build_zoo_model(config.args, core::Dtype::kFp32);
-  hw::ClusterSpec cluster = *hw::find_cluster_preset("summit");
-  cluster.gpus_per_node = 4;
-  cluster.nodes = gpus / 4;
-  const cost::SpecCostSource source(cluster.device);
-  const cost::OpCost op_cost(source, m.dtype);
-  PlanSettings settings;
-  settings.micro_batch_sizes = config.micro_batches;
-  const PlanRequest request{m, cluster, op_cost, config.mini_batch, model::Optimizer::kAdam, settings};
+  const PaperSetup setup(state.range(0), static_cast<int>(state.range(1)));
+  const PlanRequest request = setup.request();
+  const PaperConfig& config = setup.config;
   const auto planner = make_planner(state.range(2) == 1 ? PlannerKind::kPipeDream : PlannerKind::kPiper);
   PlanResult result;
   for (auto _ : state) {
