@@ -16,6 +16,7 @@
 
 #include "sim/cost/spec_cost_source.h"
 #include "sim/hw/device_spec.h"
+#include "plan_world.h"
 #include "sim/model/zoo.h"
 
 namespace gppsim::plan {
@@ -48,26 +49,7 @@ hw::ClusterSpec flat_cluster(int devices, double gbps, double latency_us) {
   return c;
 }
 
-/// Everything a PlanRequest refers to.
-struct World {
-  World(model::Model m, hw::ClusterSpec c, std::int64_t mb, std::vector<std::int64_t> sizes)
-      : model(std::move(m)), cluster(std::move(c)), mini_batch(mb) {
-    settings.micro_batch_sizes = std::move(sizes);
-  }
-  World(const World&) = delete;
-  World& operator=(const World&) = delete;
-
-  [[nodiscard]] PlanRequest request() const {
-    return PlanRequest{model, cluster, cost, mini_batch, model::Optimizer::kAdam, settings};
-  }
-
-  model::Model model;
-  hw::ClusterSpec cluster;
-  cost::SpecCostSource source{*hw::find_device_preset("v100-sxm2-16gb")};
-  cost::OpCost cost{source, core::Dtype::kFp32};
-  std::int64_t mini_batch;
-  PlanSettings settings;
-};
+using testing::World;
 
 model::Model three_op_chain() {
   model::Model m;
