@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-graph-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopenblas-dev libopenmpi-dev openmpi-bin
   gnuplot-nox
 )
 
