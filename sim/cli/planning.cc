@@ -18,8 +18,8 @@ std::unique_ptr<plan::Planner> make_planner(const config::Scenario& sc) {
 
 PlanOutcome run_planner(const config::Scenario& sc) {
   const auto planner = make_planner(sc);
-  const cost::SpecCostSource source(sc.cluster.device);
-  const cost::OpCost op_cost(source, sc.model.dtype);
+  const auto source = cost::make_compute_cost_source(sc.cluster);
+  const cost::OpCost op_cost(*source, sc.model.dtype);
   const plan::PlanRequest request{sc.model, sc.cluster, op_cost, sc.training.mini_batch, sc.training.optimizer, sc.plan};
   const auto start = std::chrono::steady_clock::now();
   PlanOutcome out{planner->plan(request), 0.0};

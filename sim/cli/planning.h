@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "sim/config/scenario.h"
-#include "sim/cost/spec_cost_source.h"
+#include "sim/cost/make_cost_source.h"
 #include "sim/plan/planner.h"
 
 namespace gppsim::cli {

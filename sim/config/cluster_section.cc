@@ -1,5 +1,9 @@
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <memory>
+
+#include "sim/config/device_profile_file.h"
 #include "sim/config/sections.h"
 
 namespace gppsim::config {
@@ -27,12 +31,44 @@ std::optional<hw::LinkSpec> read_link(const YamlValue& value) {
   return hw::LinkSpec{*bw, *lat};
 }
 
-std::optional<hw::DeviceSpec> read_device(const YamlValue& value) {
+bool names_a_file(std::string_view name) {
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  return ends_with(".yaml") || ends_with(".yml") || name.find('/') != std::string_view::npos;
+}
+
+// A calibrated profile file, relative to the file being read. Problems inside the profile are
+// reported against the profile file itself (load_device_profile throws).
+bool read_profile(const YamlValue& value, const std::string& name, const std::filesystem::path& base_dir,
+                  hw::ClusterSpec* c) {
+  const std::filesystem::path given(name);
+  const std::filesystem::path file = given.is_absolute() ? given : base_dir / given;
+  if (!std::filesystem::is_regular_file(file)) {
+    value.error(fmt::format("expected a device preset ({}) or a device profile file (gppsim calibrate --out), "
+                            "found \"{}\", and {} does not exist",
+                            device_names(), name, file.string()));
+    return false;
+  }
+  auto profile = std::make_shared<const hw::DeviceProfile>(load_device_profile(file));
+  c->device = profile->summary_spec();
+  c->profile = std::move(profile);
+  return true;
+}
+
+bool read_device(const YamlValue& value, const std::filesystem::path& base_dir, hw::ClusterSpec* c) {
   const auto name = value.as_string();
-  if (!name) return std::nullopt;
+  if (!name) return false;
+  if (names_a_file(*name)) return read_profile(value, *name, base_dir, c);
   auto spec = hw::find_device_preset(*name);
-  if (!spec) value.error(fmt::format("expected a device preset ({}), found \"{}\"", device_names(), *name));
-  return spec;
+  if (!spec) {
+    value.error(fmt::format("expected a device preset ({}) or a device profile file (*.yaml), found \"{}\"",
+                            device_names(), *name));
+    return false;
+  }
+  c->device = *spec;
+  c->profile = nullptr;
+  return true;
 }
 
 // Reads an optional link; without a preset it is required when `needed`.
@@ -46,7 +82,7 @@ bool read_link_into(const YamlMap& m, std::string_view key, bool needed, hw::Lin
 
 }  // namespace
 
-std::optional<hw::ClusterSpec> read_cluster(const YamlValue& value) {
+std::optional<hw::ClusterSpec> read_cluster(const YamlValue& value, const std::filesystem::path& base_dir) {
   const YamlMap m(value, {"preset", "nodes", "gpus_per_node", "device", "intra_node", "inter_node"});
   if (!m.ok()) return std::nullopt;
   hw::ClusterSpec c;
@@ -70,8 +106,7 @@ std::optional<hw::ClusterSpec> read_cluster(const YamlValue& value) {
     if (n) c.gpus_per_node = static_cast<int>(*n); else ok = false;
   } else if (bare) ok = false;
   if (const auto v = m.get("device", bare)) {
-    const auto d = read_device(*v);
-    if (d) c.device = *d; else ok = false;
+    ok = read_device(*v, base_dir, &c) && ok;
   } else if (bare) ok = false;
   ok = read_link_into(m, "intra_node", bare && c.gpus_per_node > 1, &c.intra_node) && ok;
   ok = read_link_into(m, "inter_node", bare && c.nodes > 1, &c.inter_node) && ok;

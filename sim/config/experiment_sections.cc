@@ -65,7 +65,7 @@ void read_experiment_basics(const YamlMap& top, Experiment* exp) {
   const auto name = top.get("name", false);
   exp->name = name ? name->as_string().value_or("") : exp->file.stem().string();
   if (const auto c = top.get("cluster", true)) {
-    if (auto cluster = read_cluster(*c)) exp->cluster = std::move(*cluster);
+    if (auto cluster = read_cluster(*c, exp->file.parent_path())) exp->cluster = std::move(*cluster);
   }
   if (const auto t = top.get("training", false)) read_training_basics(*t, exp);
   if (const auto v = top.get("micro_batch_sizes", true)) {

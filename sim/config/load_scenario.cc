@@ -31,7 +31,8 @@ Scenario load_scenario(const std::filesystem::path& file) {
   const auto model = read_if(top.get("model", true), [&](const YamlValue& v) {
     return read_model_section(v, dtype, file.parent_path(), &s.model_source);
   });
-  const auto cluster = read_if(top.get("cluster", true), read_cluster);
+  const auto cluster = read_if(top.get("cluster", true),
+                               [&](const YamlValue& v) { return read_cluster(v, file.parent_path()); });
   const auto mini_batch = training ? std::optional(training->mini_batch) : std::nullopt;
   const auto plan = read_if(top.get("plan", true), [&](const YamlValue& v) { return read_plan(v, mini_batch); });
   sink.throw_if_any();

@@ -20,8 +20,8 @@ std::optional<model::ZooArgs> read_zoo_args(const std::string& zoo, const std::o
 std::optional<model::OpGraph> read_graph(const YamlValue& value, core::Dtype dtype);
 /// `model.graph.edges:` added to `graph`; false after errors (unknown ops, loops, cycles).
 bool read_graph_edges(const YamlValue& value, model::OpGraph* graph);
-/// `cluster:` -> a cluster.
-std::optional<hw::ClusterSpec> read_cluster(const YamlValue& value);
+/// `cluster:` -> a cluster; a device profile path in `cluster.device` is relative to `base_dir`.
+std::optional<hw::ClusterSpec> read_cluster(const YamlValue& value, const std::filesystem::path& base_dir);
 /// `training:`.
 std::optional<Training> read_training(const YamlValue& value);
 /// `plan:`; micro-batch candidates are checked against the mini-batch when it is known.

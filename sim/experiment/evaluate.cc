@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/cost/spec_cost_source.h"
+#include "sim/cost/make_cost_source.h"
 #include "sim/engine/simulate.h"
 #include "sim/plan/registry.h"
 #include "sim/schedule/lower.h"
@@ -56,8 +56,8 @@ SimulationOutput simulate_strategy(const model::Model& model, const hw::ClusterS
   SimulationOutput out{schedule::make_schedule(strategy, mini_batch), schedule::TaskGraph(cluster.num_devices()), {}, {}};
   out.tasks = schedule::lower(strategy, out.schedule, model.graph, mini_batch, cluster.num_devices());
   const hw::Topology topology(cluster);
-  const cost::SpecCostSource source(cluster.device);
-  const cost::OpCost op_cost(source, model.dtype);
+  const auto source = cost::make_compute_cost_source(cluster);
+  const cost::OpCost op_cost(*source, model.dtype);
   out.trace = engine::simulate(engine::SimulationInput{strategy, out.tasks, model, topology, op_cost, optimizer});
   out.metrics = report::compute_metrics(strategy, out.schedule, out.tasks, out.trace, model.graph, mini_batch, memory_capacity);
   return out;
@@ -65,8 +65,8 @@ SimulationOutput simulate_strategy(const model::Model& model, const hw::ClusterS
 
 CellResult evaluate_cell(const CellSpec& cell) {
   const model::Model m = model::build_zoo_model(cell.args, cell.dtype);
-  const cost::SpecCostSource source(cell.cluster.device);
-  const cost::OpCost op_cost(source, cell.dtype);
+  const auto source = cost::make_compute_cost_source(cell.cluster);
+  const cost::OpCost op_cost(*source, cell.dtype);
   const auto planner = plan::make_planner(cell.planner);
   plan::PlanSettings settings;
   settings.planner = cell.planner;

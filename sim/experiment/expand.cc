@@ -144,7 +144,8 @@ std::string CellSpec::fingerprint() const {
   // The variant is only a label: cells with equal inputs (a "gpp" ablation cell and a throughput
   // cell, say) share one result.
   return fmt::format("gppsim-cell-v1|{}|gpus={}|nodes={}x{}|{}|intra={},{}|inter={},{}|{}|opt={}|B={}|{}|mbs={}",
-                     describe(args), gpus, cluster.nodes, cluster.gpus_per_node, cluster.device.name,
+                     describe(args), gpus, cluster.nodes, cluster.gpus_per_node,
+                     cluster.profile ? cluster.device.name + "@" + cluster.profile->digest : cluster.device.name,
                      cluster.intra_node.bandwidth.value(), cluster.intra_node.latency.value(),
                      cluster.inter_node.bandwidth.value(), cluster.inter_node.latency.value(), core::to_string(dtype),
                      static_cast<int>(optimizer), mini_batch, plan::to_string(planner), mbs);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/atomic_file.h"
+#include "sim/core/hash.h"
 
 namespace gppsim::experiment {
 namespace {
@@ -122,9 +123,7 @@ class Pool {
 }  // namespace
 
 std::filesystem::path cache_file(const std::filesystem::path& dir, const std::string& fingerprint) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const unsigned char c : fingerprint) h = (h ^ c) * 1099511628211ULL;
-  return dir / fmt::format("{:016x}.json", h);
+  return dir / (core::fnv1a64_hex(fingerprint) + ".json");
 }
 
 std::vector<CellResult> run_cells(std::vector<CellSpec>& cells, const CellEvaluator& evaluate,

@@ -1,12 +1,14 @@
 #pragma once
 // A cluster: nodes x gpus_per_node devices of one type, an intra-node and an inter-node link type.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sim/core/units.h"
+#include "sim/hw/device_profile.h"
 #include "sim/hw/device_spec.h"
 
 namespace gppsim::hw {
@@ -22,7 +24,10 @@ struct ClusterSpec {
   std::string name;
   int nodes = 1;
   int gpus_per_node = 1;
-  DeviceSpec device;
+  DeviceSpec device;     ///< datasheet, or a calibrated profile's summary_spec()
+  /// The calibrated profile the device was read from (cluster.device: FILE.yaml); null for a
+  /// datasheet preset. Costs come from it when present (cost::make_compute_cost_source).
+  std::shared_ptr<const DeviceProfile> profile;
   LinkSpec intra_node;   ///< between two GPUs of a node (NVLink, PCIe)
   LinkSpec inter_node;   ///< each node's network interface, per direction
 

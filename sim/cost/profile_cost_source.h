@@ -1,0 +1,52 @@
+#pragma once
+// ComputeCostSource from a calibrated hw::DeviceProfile: GEMM rates interpolated from the
+// measured tables, bandwidth-bound time from the measured piecewise-linear fit
+// (sim/cost/README.md, "ProfileCostSource").
+
+#include <memory>
+#include <string>
+
+#include "sim/cost/compute_cost_source.h"
+#include "sim/hw/device_profile.h"
+
+namespace gppsim::cost {
+
+/// Costs of a calibrated device.
+///
+/// gemm_time(m, n, k, batch = 1) = 2 m n k / R_gemm(m, n, k)
+/// gemm_time(m, n, k, batch > 1) = 2 m n k batch / R_batched(m, n, k, batch), or
+///                                 batch * gemm_time(m, n, k, 1) when the dtype has no batched table
+/// with R the log-log multilinear interpolation of the measured FLOP/s (hw::GridTable), clamped
+/// to the measured range. memory_time(bytes) = the "elementwise" fit's time(bytes).
+/// launch_overhead() = 0: calibration times kernels back to back, so every measured time already
+/// holds the launch gap of a kernel too short to hide it; adding the profile's measured
+/// launch_overhead on top would count it twice.
+class ProfileCostSource final : public ComputeCostSource {
+ public:
+  /// `profile` must satisfy DeviceProfile::validate() (an InternalError otherwise: config
+  /// validates profiles it reads).
+  explicit ProfileCostSource(std::shared_ptr<const hw::DeviceProfile> profile);
+
+  /// True when the profile has a GEMM table for `dtype`.
+  [[nodiscard]] bool supports(core::Dtype dtype) const override;
+  /// See the class comment. Throws core::PlanError naming the profile and the measured dtypes
+  /// when `dtype` was not calibrated.
+  [[nodiscard]] core::Seconds gemm_time(const model::GemmShape& concrete_shape,
+                                        core::Dtype dtype) const override;
+  /// The elementwise fit at `bytes` (reads plus writes).
+  [[nodiscard]] core::Seconds memory_time(core::Bytes bytes) const override;
+  /// 0 (see the class comment); the measured value stays in profile().launch_overhead.
+  [[nodiscard]] core::Seconds launch_overhead() const override;
+  /// The measured device memory.
+  [[nodiscard]] core::Bytes memory_capacity() const override;
+  /// The profile's name.
+  [[nodiscard]] std::string name() const override;
+
+  /// The profile these costs come from.
+  [[nodiscard]] const hw::DeviceProfile& profile() const { return *profile_; }
+
+ private:
+  std::shared_ptr<const hw::DeviceProfile> profile_;
+};
+
+}  // namespace gppsim::cost

@@ -1,0 +1,81 @@
+// ProfileCostSource: GEMM time from interpolated rates, memory time from the elementwise fit.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "sim/core/errors.h"
+#include "sim/cost/make_cost_source.h"
+#include "sim/cost/profile_cost_source.h"
+#include "sim/hw/cluster.h"
+
+namespace gppsim::cost {
+namespace {
+
+std::shared_ptr<const hw::DeviceProfile> constant_rate_profile() {
+  auto p = std::make_shared<hw::DeviceProfile>();
+  p->name = "flat";
+  p->memory_capacity = core::Bytes{8e9};
+  p->launch_overhead = core::Seconds{3e-6};
+  // Rate 1e12 FLOP/s at small shapes rising to 4e12 at large m (n, k flat).
+  p->gemm[core::Dtype::kFp32] = hw::GridTable{{{64, 4096}, {64}, {64}}, {1e12, 4e12}};
+  p->batched_gemm[core::Dtype::kFp32] = hw::GridTable{{{64}, {64}, {64}, {2, 32}}, {5e11, 2e12}};
+  p->memory["elementwise"] =
+      hw::PiecewiseLinearFit{{{core::Bytes{0}, core::Seconds{2e-6}, core::BytesPerSecond{1e12}}}};
+  return p;
+}
+
+TEST(ProfileCostSource, GemmTimeIsFlopsOverInterpolatedRate) {
+  const ProfileCostSource s(constant_rate_profile());
+  // m = 512 is halfway between 64 and 4096 in log2 (6 .. 12 -> 9), so the rate is
+  // exp((ln 1e12 + ln 4e12) / 2) = 2e12. Time = 2 * 512 * 128 * 256 / 2e12 = 16.777216 us.
+  const model::GemmShape shape{512, 128, 256, 1, model::BatchDim::kM};
+  EXPECT_NEAR(s.gemm_time(shape, core::Dtype::kFp32).value(), 2.0 * 512 * 128 * 256 / 2e12, 1e-15);
+}
+
+TEST(ProfileCostSource, BatchedGemmUsesTheBatchedTable) {
+  const ProfileCostSource s(constant_rate_profile());
+  // batch 8 is halfway between 2 and 32 in log2 (1 .. 5 -> 3): rate sqrt(5e11 * 2e12) = 1e12.
+  const model::GemmShape shape{64, 64, 64, 8, model::BatchDim::kBatch};
+  EXPECT_NEAR(s.gemm_time(shape, core::Dtype::kFp32).value(), 2.0 * 64 * 64 * 64 * 8 / 1e12, 1e-15);
+}
+
+TEST(ProfileCostSource, BatchedGemmWithoutTableIsBatchTimesSingle) {
+  auto p = std::make_shared<hw::DeviceProfile>(*constant_rate_profile());
+  p->batched_gemm.clear();
+  const ProfileCostSource s(p);
+  // Single 64^3 at 1e12: 0.524288 us; times batch 4.
+  const model::GemmShape shape{64, 64, 64, 4, model::BatchDim::kBatch};
+  EXPECT_NEAR(s.gemm_time(shape, core::Dtype::kFp32).value(), 4 * 2.0 * 64 * 64 * 64 / 1e12, 1e-15);
+}
+
+TEST(ProfileCostSource, MemoryTimeAndScalarsComeFromTheProfile) {
+  const ProfileCostSource s(constant_rate_profile());
+  EXPECT_DOUBLE_EQ(s.memory_time(core::Bytes{1e6}).value(), 2e-6 + 1e6 / 1e12);
+  // Measured kernel times already include launch gaps: no extra per-kernel term.
+  EXPECT_DOUBLE_EQ(s.launch_overhead().value(), 0.0);
+  EXPECT_DOUBLE_EQ(s.memory_capacity().value(), 8e9);
+  EXPECT_EQ(s.name(), "flat");
+}
+
+TEST(ProfileCostSource, UncalibratedDtypeIsAPlanErrorNamingWhatWasCalibrated) {
+  const ProfileCostSource s(constant_rate_profile());
+  EXPECT_FALSE(s.supports(core::Dtype::kBf16));
+  try {
+    (void)s.gemm_time(model::GemmShape{64, 64, 64, 1, model::BatchDim::kM}, core::Dtype::kBf16);
+    FAIL() << "expected PlanError";
+  } catch (const core::PlanError& e) {
+    EXPECT_NE(std::string(e.what()).find("bf16"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("calibrated: fp32"), std::string::npos);
+  }
+}
+
+TEST(MakeComputeCostSource, ProfileWinsOverTheSpec) {
+  hw::ClusterSpec c = *hw::find_cluster_preset("summit");
+  EXPECT_EQ(make_compute_cost_source(c)->name(), "v100-sxm2-16gb");
+  c.profile = constant_rate_profile();
+  EXPECT_EQ(make_compute_cost_source(c)->name(), "flat");
+}
+
+}  // namespace
+}  // namespace gppsim::cost
