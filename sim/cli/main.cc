@@ -2,12 +2,14 @@
 // them into exit codes: 0 success, 2 bad input, 3 infeasible, 1 internal error.
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "sim/cli/verbs.h"
+#include "kernels/common/kernel_error.h"
 #include "sim/core/errors.h"
 
 namespace {
@@ -16,6 +18,14 @@ constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInfeasible = 3;
+
+// A program installed beside this one (the build puts gppsim_mpi_pingpong next to gppsim).
+std::filesystem::path sibling_executable(const char* argv0, const char* name) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = std::filesystem::absolute(argv0);
+  return self.parent_path() / name;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"gppsim: discrete-event simulator and planner for (graph) pipeline-parallel DNN training"};
@@ -46,6 +56,18 @@ int run(int argc, char** argv) {
   experiment_cmd->add_option("--threads", experiment.threads, "worker threads (default: one per core)")
       ->check(CLI::Range(0, 256));
 
+  gppsim::cli::CalibrateOptions calibrate;
+  auto* calibrate_cmd = app.add_subcommand("calibrate", "microkernel sweep -> fitted device profile (YAML)");
+  calibrate_cmd->add_option("--backend", calibrate.backend, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  calibrate_cmd->add_option("--out", calibrate.out, "profile YAML to write (raw measurements: .raw.json beside it)")
+      ->required();
+  calibrate_cmd->add_flag("--quick", calibrate.quick, "a small sweep (coarser fits), for CI");
+  calibrate_cmd->add_option("--name", calibrate.name, "profile name (default: the --out file name)");
+  calibrate_cmd->add_option("--seed", calibrate.seed, "seed of the held-out points");
+  calibrate_cmd->add_flag("--skip-mpi", calibrate.skip_mpi, "cpu: leave out the MPI ping-pong link fit");
+  calibrate_cmd->add_option("--pingpong-binary", calibrate.pingpong_binary,
+                            "cpu: the gppsim_mpi_pingpong executable (default: beside gppsim)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,6 +78,10 @@ int run(int argc, char** argv) {
   if (experiment_cmd->parsed()) return gppsim::cli::run_experiment(experiment, std::cout);
   if (plan_cmd->parsed()) return gppsim::cli::run_plan(plan, std::cout);
   if (simulate_cmd->parsed()) return gppsim::cli::run_simulate(simulate, std::cout);
+  if (calibrate_cmd->parsed()) {
+    if (calibrate.pingpong_binary.empty()) calibrate.pingpong_binary = sibling_executable(argv[0], "gppsim_mpi_pingpong");
+    return gppsim::cli::run_calibrate(calibrate, std::cout);
+  }
   return kExitBadInput;
 }
 
@@ -70,6 +96,9 @@ int main(int argc, char** argv) {
   } catch (const gppsim::core::PlanError& e) {
     std::cerr << "gppsim: infeasible: " << e.what() << '\n';
     return kExitInfeasible;
+  } catch (const gppsim::kernels::KernelError& e) {
+    std::cerr << "gppsim: a benchmark failed: " << e.what() << '\n';
+    return kExitInternal;
   } catch (const gppsim::core::InternalError& e) {
     std::cerr << "gppsim: " << e.what() << "\nThis is a bug in gppsim; please report it.\n";
     return kExitInternal;

@@ -3,7 +3,9 @@
 // typed exceptions to main(), the only place that catches them.
 
 #include <filesystem>
+#include <cstdint>
 #include <iosfwd>
+#include <string>
 
 namespace gppsim::cli {
 
@@ -48,5 +50,20 @@ struct ExperimentOptions {
 /// Runs an experiment's cells (cached, in parallel), writes its tables, plots and report, and
 /// prints the speedup table. Returns 1 when a cell hit an internal error (recorded, others run).
 int run_experiment(const ExperimentOptions& options, std::ostream& out);
+
+/// Options of `gppsim calibrate`.
+struct CalibrateOptions {
+  std::string backend = "cpu";             ///< "cpu" or "cuda"
+  bool quick = false;
+  std::uint64_t seed = 1;
+  std::filesystem::path out;               ///< PROFILE.yaml; raw measurements go to PROFILE.raw.json
+  std::string name;                        ///< empty: the file name without extension
+  std::filesystem::path pingpong_binary;   ///< gppsim_mpi_pingpong (default: beside gppsim)
+  bool skip_mpi = false;
+};
+
+/// Runs the backend's microkernel sweep, writes the fitted profile and the raw measurements,
+/// prints a summary. Returns 2 when the backend is not available in this build or machine.
+int run_calibrate(const CalibrateOptions& options, std::ostream& out);
 
 }  // namespace gppsim::cli

@@ -11,26 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run_gppsim.h"
+
 namespace {
 
-const std::string kBinary = GPPSIM_BINARY;
 const std::filesystem::path kConfigs = std::filesystem::path(GPPSIM_SOURCE_DIR) / "configs/scenarios";
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  Result r;
-  FILE* pipe = popen((kBinary + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) r.out += buf.data();
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using gppsim::cli::testing::read_file;
+using gppsim::cli::testing::Result;
+using gppsim::cli::testing::run;
 
 TEST(Cli, InspectJsonHasTheContractKeys) {
   const Result r = run("inspect --json " + (kConfigs / "two_branch-summit-8.yaml").string());
@@ -79,10 +68,6 @@ TEST(Cli, UnknownVerbAndMissingArgumentExitTwo) {
   EXPECT_EQ(run("").exit_code, 2);
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct TempDir {
   std::filesystem::path path = std::filesystem::temp_directory_path() /

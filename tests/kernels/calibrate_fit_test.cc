@@ -1,0 +1,167 @@
+// Calibration fitting and validation on synthetic measurements with known answers.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/calibrate/calibrate.h"
+#include "kernels/calibrate/fit.h"
+#include "kernels/calibrate/sweep_plan.h"
+#include "kernels/common/kernel_error.h"
+
+namespace gppsim::calibrate {
+namespace {
+
+TEST(FitPiecewiseLinear, RecoversOneLineExactly) {
+  // t = 2 us + s / 10 GB/s at 6 sizes: 5 segments, all on the same line.
+  std::vector<SizeTime> pts;
+  for (const double s : {1e8, 1e3, 1e4, 1e5, 1e6, 1e7}) pts.push_back({s, 2e-6 + s / 1e10});
+  const auto fit = fit_piecewise_linear(pts);
+  ASSERT_EQ(fit.segments.size(), 5u);
+  EXPECT_EQ(fit.segments[0].from.value(), 0.0);
+  EXPECT_EQ(fit.segments[1].from.value(), 1e4);  // sorted by size
+  for (const auto& seg : fit.segments) {
+    EXPECT_NEAR(seg.latency.value(), 2e-6, 1e-12);
+    EXPECT_NEAR(seg.bandwidth.value() / 1e10, 1.0, 1e-6);
+  }
+}
+
+TEST(FitPiecewiseLinear, InterpolatesBetweenKnots) {
+  // (1 KB, 1 us), (3 KB, 2 us), (5 KB, 2 us): at 2 KB halfway -> 1.5 us; flat beyond 3 KB.
+  const auto fit = fit_piecewise_linear({{1e3, 1e-6}, {3e3, 2e-6}, {5e3, 2e-6}});
+  EXPECT_NEAR(fit.time(core::Bytes{2e3}).value(), 1.5e-6, 1e-15);
+  EXPECT_NEAR(fit.time(core::Bytes{4e3}).value(), 2e-6, 1e-14);  // + 4e3 B / 1e18 B/s
+  EXPECT_NEAR(fit.time(core::Bytes{1e3}).value(), 1e-6, 1e-15);
+}
+
+TEST(FitPiecewiseLinear, NegativeInterceptGoesThroughTheOrigin) {
+  // Through (2 KB, 1 us) and (4 KB, 3 us) the line is s / 1 GB/s - 1 us: latency < 0, so the
+  // segment becomes t = s * 3 us / 4 KB (bandwidth 4e3 / 3e-6 B/s).
+  const auto fit = fit_piecewise_linear({{2e3, 1e-6}, {4e3, 3e-6}});
+  ASSERT_EQ(fit.segments.size(), 1u);
+  EXPECT_EQ(fit.segments[0].latency.value(), 0.0);
+  EXPECT_NEAR(fit.segments[0].bandwidth.value(), 4e3 / 3e-6, 1e-3);
+}
+
+TEST(FitPiecewiseLinear, TooFewPointsThrow) {
+  EXPECT_THROW((void)fit_piecewise_linear({{1e3, 1e-6}}), kernels::KernelError);
+}
+
+kernels::Measurement gemm_measurement(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t b, double rate) {
+  kernels::Measurement x;
+  x.kernel = b > 1 ? "batched_gemm" : "gemm";
+  x.dtype = "fp32";
+  x.shape = {m, n, k, b};
+  x.flops = 2.0 * static_cast<double>(m * n * k * b);
+  x.times_s = {x.flops / rate};
+  x.correct = true;
+  return x;
+}
+
+TEST(FitGemmTable, RatesAreFlopsOverMedianTime) {
+  std::vector<kernels::Measurement> ms;
+  for (const std::int64_t m : {16, 32})
+    for (const std::int64_t n : {16, 32}) ms.push_back(gemm_measurement(m, n, 8, 1, 1e9 * static_cast<double>(m + n)));
+  const auto t = fit_gemm_table({{16, 32}, {16, 32}, {8}}, ms);
+  // Row-major (m, n, k): (16,16) 32e9, (16,32) 48e9, (32,16) 48e9, (32,32) 64e9.
+  EXPECT_THAT(t.values, ::testing::Pointwise(::testing::DoubleNear(1.0), std::vector<double>{32e9, 48e9, 48e9, 64e9}));
+  EXPECT_THROW((void)fit_gemm_table({{16, 32, 64}, {16, 32}, {8}}, ms), kernels::KernelError);
+}
+
+TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
+  EXPECT_EQ(holdout_count(80, 0.2), 20u);  // 20 / (80 + 20) = 0.2
+  const auto sizes = holdout_sizes(16, 1024, 200, 8, 7);
+  for (const auto s : sizes) {
+    EXPECT_GE(s, 16);
+    EXPECT_LE(s, 1024);
+    EXPECT_EQ(s % 8, 0);
+    EXPECT_NE(s & (s - 1), 0) << s << " is a power of two (a knot)";
+  }
+  EXPECT_EQ(sizes, holdout_sizes(16, 1024, 200, 8, 7));
+  const SweepPlan p = make_sweep_plan(Backend::kCpu, true, 1);
+  // CPU quick: m 1..256 (9 values) x n, k 16..256 (5 each) = 225 plain grid points ->
+  // ceil(225 / 4) = 57 held out; batched 3*3*2*3 = 54 -> ceil(13.5) = 14.
+  EXPECT_EQ(p.holdout_gemms.size(), 57u + 14u);
+}
+
+// A synthetic sweep: GEMM rates follow a power law (exact under log-log interpolation), memory
+// and link times are one line each; held-out measurements are 10% slower than the law.
+SweepMeasurements synthetic(const SweepPlan& plan, double holdout_slowdown) {
+  const auto rate = [](std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t b) {
+    return 1e8 * std::sqrt(static_cast<double>(m * n)) * std::cbrt(static_cast<double>(k * b));
+  };
+  SweepMeasurements s;
+  s.device = "synthetic";
+  s.memory_bytes = 1e9;
+  s.launch.times_s = {1e-7};
+  s.launch.correct = true;
+  for (const auto& g : plan.grid_gemms(core::Dtype::kFp32)) {
+    s.fit.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g.m, g.n, g.k, g.batch)));
+  }
+  for (const auto& g : plan.holdout_gemms) {
+    s.holdout.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g.m, g.n, g.k, g.batch) / holdout_slowdown));
+  }
+  const auto add_size = [&](const std::string& kernel, double bytes, double slowdown, bool fit) {
+    kernels::Measurement x;
+    x.kernel = kernel;
+    x.bytes = bytes;
+    x.shape = {static_cast<std::int64_t>(bytes)};
+    x.times_s = {(1e-6 + bytes / 1e10) * slowdown};
+    x.correct = true;
+    (fit ? s.fit : s.holdout).push_back(x);
+  };
+  for (const auto& k : plan.memory_kernels) {
+    for (const auto b : plan.memory_bytes) add_size(k, static_cast<double>(b), 1.0, true);
+    for (const auto b : plan.holdout_memory_bytes) add_size(k, static_cast<double>(b), holdout_slowdown, false);
+  }
+  for (const auto& k : plan.link_kinds) {
+    for (const auto b : plan.link_bytes) add_size(k, static_cast<double>(b), 1.0, true);
+    for (const auto b : plan.holdout_link_bytes) add_size(k, static_cast<double>(b), holdout_slowdown, false);
+  }
+  return s;
+}
+
+CalibrateOptions named(const std::string& name) {
+  CalibrateOptions o;
+  o.name = name;
+  return o;
+}
+
+TEST(BuildProfile, ExactLawsValidateWithZeroError) {
+  const SweepPlan plan = make_sweep_plan(Backend::kCpu, true, 1);
+  std::vector<HoldoutError> errors;
+  const auto p = build_profile(plan, synthetic(plan, 1.0), named("synthetic"), &errors);
+  EXPECT_EQ(p.validate(), "");
+  EXPECT_EQ(static_cast<std::size_t>(p.validation.points), errors.size());
+  EXPECT_EQ(errors.size(), plan.holdout_gemms.size() + 2 * plan.holdout_memory_bytes.size() +
+                               plan.holdout_link_bytes.size());
+  EXPECT_LT(p.validation.max_relative_error, 1e-9);
+  EXPECT_NEAR(p.launch_overhead.value(), 1e-7, 1e-20);
+}
+
+TEST(BuildProfile, TenPercentSlowerHoldoutsShowTheirError) {
+  // predicted = t, measured = 1.1 t: |t - 1.1 t| / 1.1 t = 1/11 for every held-out point.
+  const SweepPlan plan = make_sweep_plan(Backend::kCpu, true, 1);
+  std::vector<HoldoutError> errors;
+  const auto p = build_profile(plan, synthetic(plan, 1.1), named("synthetic"), &errors);
+  EXPECT_NEAR(p.validation.median_relative_error, 1.0 / 11.0, 1e-9);
+  EXPECT_NEAR(p.validation.max_relative_error, 1.0 / 11.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace gppsim::calibrate
+
+namespace gppsim::calibrate {
+namespace {
+
+TEST(BuildProfile, AnIncorrectPointStopsTheFit) {
+  const SweepPlan plan = make_sweep_plan(Backend::kCpu, true, 1);
+  SweepMeasurements s = synthetic(plan, 1.0);
+  s.holdout.back().correct = false;
+  std::vector<HoldoutError> errors;
+  EXPECT_THROW((void)build_profile(plan, s, named("x"), &errors), kernels::KernelError);
+}
+
+}  // namespace
+}  // namespace gppsim::calibrate
