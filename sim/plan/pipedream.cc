@@ -97,9 +97,8 @@ pd::OpWeights op_weights(const Context& ctx, std::int64_t micro_batch) {
   return w;
 }
 
-std::optional<pd::DpSolution> solve_at(const Context& ctx, std::int64_t micro_batch) {
-  return pd::solve_pipedream(ctx.space, pd::state_sums(ctx.space, op_weights(ctx, micro_batch)), ctx.levels,
-                             ctx.config);
+std::optional<pd::DpSolution> solve_at(const Context& ctx, std::int64_t micro_batch, const pd::DpConfig& config) {
+  return pd::solve_pipedream(ctx.space, pd::state_sums(ctx.space, op_weights(ctx, micro_batch)), ctx.levels, config);
 }
 
 std::int64_t devices_of(const pd::SolvedStage& stage) {
@@ -206,7 +205,7 @@ std::string no_partition_reason(const Context& ctx) {
 /// A profile: the DP runs on the profile as imported (micro-batch 1), as the published
 /// optimizer does; the micro-batch size is then the smallest candidate the replication allows.
 PlanResult plan_profile(const Context& ctx, const std::vector<std::int64_t>& candidates) {
-  const auto solution = solve_at(ctx, 1);
+  const auto solution = solve_at(ctx, 1, ctx.config);
   if (!solution) return infeasible(no_partition_reason(ctx));
   PlanResult result;
   result.objective_s = solution->time_per_stage_s;
@@ -225,20 +224,41 @@ PlanResult plan_profile(const Context& ctx, const std::vector<std::int64_t>& can
   return result;
 }
 
+/// The DP at micro-batch b: the published optimum when its stage device counts divide b, else
+/// the optimum among replications that divide b at every level (b samples must split evenly
+/// over a stage's replicas), which PipeDream itself never needed (it had no micro-batches).
+std::optional<pd::DpSolution> solve_divisible(const Context& ctx, std::int64_t b, bool* restricted,
+                                              std::vector<std::string>* rejected) {
+  *restricted = false;
+  auto solution = solve_at(ctx, b, ctx.config);
+  if (solution && divisible_by_every_stage(b, *solution)) return solution;
+  rejected->push_back(solution ? fmt::format("micro-batch {}: stage device counts {}", b, replication_text(*solution))
+                               : fmt::format("micro-batch {}: no partition", b));
+  if (!solution || ctx.config.straight) return std::nullopt;
+  pd::DpConfig config = ctx.config;
+  config.replication_divides = static_cast<int>(b);
+  solution = solve_at(ctx, b, config);
+  if (!solution || !divisible_by_every_stage(b, *solution)) return std::nullopt;
+  *restricted = true;
+  return solution;
+}
+
 /// Cost-model ops: one DP per candidate b on the op costs of a micro-batch of b samples; among
 /// partitions whose stage device counts divide b, the smallest time per stage / b wins.
 PlanResult plan_by_cost(const Context& ctx, const std::vector<std::int64_t>& candidates) {
-  std::optional<std::pair<std::int64_t, pd::DpSolution>> best;
+  struct Best {
+    std::int64_t b;
+    pd::DpSolution solution;
+    bool restricted;
+  };
+  std::optional<Best> best;
   std::vector<std::string> rejected;
   for (const std::int64_t b : candidates) {
-    auto solution = solve_at(ctx, b);
-    if (!solution || !divisible_by_every_stage(b, *solution)) {
-      rejected.push_back(solution ? fmt::format("micro-batch {}: stage device counts {}", b, replication_text(*solution))
-                                  : fmt::format("micro-batch {}: no partition", b));
-      continue;
-    }
-    const auto per_sample = [](const auto& c) { return c.second.time_per_stage_s / static_cast<double>(c.first); };
-    std::pair<std::int64_t, pd::DpSolution> candidate{b, std::move(*solution)};
+    bool restricted = false;
+    auto solution = solve_divisible(ctx, b, &restricted, &rejected);
+    if (!solution) continue;
+    const auto per_sample = [](const Best& c) { return c.solution.time_per_stage_s / static_cast<double>(c.b); };
+    Best candidate{b, std::move(*solution), restricted};
     if (!best || per_sample(candidate) < per_sample(*best)) best = std::move(candidate);
   }
   if (!best) {
@@ -247,11 +267,16 @@ PlanResult plan_by_cost(const Context& ctx, const std::vector<std::int64_t>& can
   }
   PlanResult result;
   result.feasible = true;
-  result.objective_s = best->second.time_per_stage_s;
-  result.notes = {{"dp_input", fmt::format("op costs of a micro-batch of {}", best->first)},
-                  {"replication", replication_text(best->second)},
-                  {"time_per_sample_s", fmt::format("{}", result.objective_s / static_cast<double>(best->first))}};
-  result.strategy = make_strategy(ctx, best->second, best->first);
+  result.objective_s = best->solution.time_per_stage_s;
+  result.notes = {{"dp_input", fmt::format("op costs of a micro-batch of {}", best->b)},
+                  {"replication", replication_text(best->solution)},
+                  {"time_per_sample_s", fmt::format("{}", result.objective_s / static_cast<double>(best->b))}};
+  if (best->restricted) {
+    result.notes.emplace_back("replication_restricted",
+                              fmt::format("replica counts limited to divisors of the micro-batch {}; rejected: {}",
+                                          best->b, fmt::join(rejected, "; ")));
+  }
+  result.strategy = make_strategy(ctx, best->solution, best->b);
   return result;
 }
 

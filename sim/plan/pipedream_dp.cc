@@ -91,6 +91,11 @@ bool over_memory(const DpConfig& config, double stashed) {
 }
 
 /// The single-stage entries A[i][j][m]: the whole range replicated m + 1 ways.
+/// Whether a stage may have `replicas` replicas under the config's divisibility restriction.
+bool replication_allowed(const DpConfig& config, int replicas) {
+  return config.replication_divides <= 0 || config.replication_divides % replicas == 0;
+}
+
 void fill_single_stage(const LevelProblem& p, int after, int last, Row& row) {
   const double compute = p.compute(after, last);
   if (compute == kNone) return;
@@ -100,6 +105,7 @@ void fill_single_stage(const LevelProblem& p, int after, int last, Row& row) {
   const double bandwidth = p.level.bandwidth.value();
   const int max_m = p.config.straight ? 1 : machines;
   for (int m = 0; m < max_m; ++m) {
+    if (!replication_allowed(p.config, m + 1)) continue;
     if (over_memory(p.config, stashed_bytes(machines, m + 1, m + 1, acts + params))) continue;
     // m == 0 needs no gradient sync (and a one-machine level may have no bandwidth at all).
     double sync = m > 0 ? (4.0 * m * params) / (bandwidth * (m + 1)) : 0.0;
@@ -132,6 +138,7 @@ void relax_split(const LevelProblem& p, int k, int last, const double* lasts, do
   for (int m = 1; m < machines; ++m) {
     const int top = m < max_replicas ? m : max_replicas;
     for (int r = 1; r <= top; ++r) {
+      if (!replication_allowed(p.config, r)) continue;
       if (limited && over_memory(p.config, stashed_bytes(machines, m + 1, r, stage_bytes))) continue;
       double time = before[m - r] > lasts[r] ? before[m - r] : lasts[r];
       if (transfers) time = with_transfers(p, time, k, last, r);

@@ -42,6 +42,9 @@ struct DpConfig {
   bool straight = false;                             ///< --straight_pipeline
   std::optional<core::Bytes> memory;                 ///< --use_memory_constraint with -s
   std::optional<double> activation_compression_ratio;  ///< --activation_compression_ratio
+  /// When > 0, a stage's replica count at every level must divide it: the planner's fallback
+  /// when the unrestricted optimum replicates a stage in a way no micro-batch splits evenly.
+  int replication_divides = 0;
 };
 
 /// A stage of a solution: the ops covered by state `last` but not by state `after` (-1: from

@@ -21,7 +21,9 @@
 #include "sim/hw/cluster.h"
 #include "sim/hw/device_spec.h"
 #include "sim/model/importers.h"
+#include "sim/model/zoo.h"
 #include "sim/plan/pipedream_states.h"
+#include "plan_world.h"
 
 namespace gppsim::plan {
 namespace {
@@ -662,6 +664,34 @@ TEST(PipeDreamOptions, NothingToPartitionIsInfeasible) {
   const PlanResult r = Harness(make_cluster(1, 2, 1e10, 1e10)).plan(m, settings_with({2}));
   EXPECT_FALSE(r.feasible);
   EXPECT_THAT(r.reason, ::testing::HasSubstr("nothing to partition"));
+}
+
+}  // namespace
+}  // namespace gppsim::plan
+
+namespace gppsim::plan {
+namespace {
+
+TEST(PipeDreamFallback, ReplicationThatNoMicroBatchSplitsIsRestrictedToDivisors) {
+  // CANDLE-Uno on 32 Summit V100s (8 nodes of 4): PipeDream's unrestricted optimum replicates
+  // the first stage 3 ways, and no power-of-two micro-batch splits evenly over 3 replicas. The
+  // fallback re-solves with replica counts that divide the micro-batch; the plan it returns
+  // must respect that at every stage.
+  hw::ClusterSpec cluster = *hw::find_cluster_preset("summit");
+  cluster.nodes = 8;
+  cluster.gpus_per_node = 4;
+  testing::World w(model::build_zoo_model(model::CandleUnoArgs{}, core::Dtype::kFp32), cluster, 8192,
+                   {1, 2, 4, 8, 16, 32, 64});
+  w.settings.planner = PlannerKind::kPipeDream;
+  const PlanResult r = PipeDreamPlanner().plan(w.request());
+  ASSERT_TRUE(r.feasible) << r.reason;
+  bool restricted = false;
+  for (const auto& [k, v] : r.notes) restricted = restricted || k == "replication_restricted";
+  EXPECT_TRUE(restricted);
+  for (const auto& stage : r.strategy->stages) {
+    EXPECT_EQ(stage.micro_batch_size % static_cast<std::int64_t>(stage.devices.size()), 0)
+        << "stage " << stage.id << " on " << stage.devices.size() << " devices";
+  }
 }
 
 }  // namespace

@@ -3,7 +3,7 @@ $data << EOD
 "category" "spp" "parallel_only" "gpp"
 "mmt/32" 1 1.19547 1.19547
 "dlrm/32" 1 1.5239 2.09735
-"candle_uno/32" NaN NaN NaN
+"candle_uno/32" 1 1.78272 1.78272
 EOD
 if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 800,500 noenhanced

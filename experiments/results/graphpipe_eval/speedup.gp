@@ -12,7 +12,7 @@ $data << EOD
 "candle_uno/4" 0.663456
 "candle_uno/8" 1.12575
 "candle_uno/16" 1.43123
-"candle_uno/32" NaN
+"candle_uno/32" 1.78272
 EOD
 if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 800,500 noenhanced

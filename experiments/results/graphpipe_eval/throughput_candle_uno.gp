@@ -4,7 +4,7 @@ $data << EOD
 4 4935.94 7439.74
 8 13673.1 12145.8
 16 27683.2 19342.2
-32 47666.7 NaN
+32 47666.7 26738.2
 EOD
 if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 800,500 noenhanced
