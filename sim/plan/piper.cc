@@ -73,12 +73,12 @@ std::optional<Candidate> solve(const PiperProblem& problem, const DownsetSpace& 
   return c;
 }
 
-PlanResult answer(const PlanRequest& request, const Candidate& c, Notes notes) {
+PlanResult answer(const PlanRequest& request, const PiperNodes& nodes, const Candidate& c, Notes notes) {
   PlanResult r;
   r.feasible = true;
   r.objective_s = c.objective_s;
   r.strategy =
-      piper_strategy(c.solution, request.model.graph, c.micro_batch, request.settings.schedule);
+      piper_strategy(c.solution, request.model.graph, nodes, c.micro_batch, request.settings.schedule);
   int used = 0;
   std::vector<double> tps;
   for (const PiperStage& s : c.solution.stages) {
@@ -98,8 +98,8 @@ PlanResult answer(const PlanRequest& request, const Candidate& c, Notes notes) {
   return r;
 }
 
-PlanResult plan_json(const PlanRequest& request, const PiperScenario& sc, const DownsetSpace& space,
-                     Notes notes) {
+PlanResult plan_json(const PlanRequest& request, const PiperScenario& sc, const PiperNodes& nodes,
+                     const DownsetSpace& space, Notes notes) {
   const int n = request.model.piper->micro_batches_in_batch;
   notes.emplace_back("piper_micro_batches", fmt::format("{} (mbsInBatch of the input)", n));
   if (n < 1 || request.mini_batch % n != 0) {
@@ -118,10 +118,10 @@ PlanResult plan_json(const PlanRequest& request, const PiperScenario& sc, const 
                                   sc.memory_per_device.value(), sc.devices),
                       std::move(notes));
   }
-  return answer(request, *c, std::move(notes));
+  return answer(request, nodes, *c, std::move(notes));
 }
 
-PlanResult plan_costs(const PlanRequest& request, const PiperScenario& sc,
+PlanResult plan_costs(const PlanRequest& request, const PiperScenario& sc, const PiperNodes& nodes,
                       const DownsetSpace& space, Notes notes) {
   const std::vector<std::int64_t>& sizes = request.settings.micro_batch_sizes;
   if (sizes.empty()) {
@@ -136,7 +136,7 @@ PlanResult plan_costs(const PlanRequest& request, const PiperScenario& sc,
       continue;
     }
     const PiperProblem p = piper_problem_from_costs(request.model, request.op_cost,
-                                                    request.optimizer, b, request.mini_batch, sc);
+                                                    request.optimizer, b, request.mini_batch, sc, nodes);
     std::optional<Candidate> c = solve(p, space, b, 1.0 / static_cast<double>(b));
     tried.push_back(c ? fmt::format("{} ({:.6g} s/sample)", b, c->objective_s)
                       : fmt::format("{} (out of memory)", b));
@@ -151,7 +151,7 @@ PlanResult plan_costs(const PlanRequest& request, const PiperScenario& sc,
         std::move(notes));
   }
   notes.emplace_back("piper_micro_batches", std::to_string(request.mini_batch / best->micro_batch));
-  return answer(request, *best, std::move(notes));
+  return answer(request, nodes, *best, std::move(notes));
 }
 
 }  // namespace
@@ -161,10 +161,14 @@ PlanResult PiperPlanner::plan(const PlanRequest& request) const {
   const PiperScenario sc = scenario_of(request);
   Notes notes = scenario_notes(request, sc);
   if (graph.num_ops() == 0) return infeasible("the model has no ops", std::move(notes));
-  std::vector<PiperEdge> edges;
-  for (const model::OpEdge& e : graph.edges()) edges.push_back(PiperEdge{e.from, e.to, e.bytes});
+  // Imported Piper JSON brings its own nodes; zoo models give Piper their transformer layers.
+  const PiperNodes nodes = request.model.piper ? one_node_per_op(graph) : transformer_layer_nodes(graph);
+  const std::vector<PiperEdge> edges = nodes.edges(graph, 1.0);
+  if (nodes.size() != graph.num_ops()) {
+    notes.emplace_back("piper_nodes", fmt::format("{} ops as {} nodes (transformer layers)", graph.num_ops(), nodes.size()));
+  }
   const std::optional<DownsetSpace> space =
-      DownsetSpace::enumerate(graph.num_ops(), edges, sc.max_downsets);
+      DownsetSpace::enumerate(nodes.size(), edges, sc.max_downsets);
   if (!space) {
     notes.emplace_back("state_space", fmt::format("more than {} downsets", sc.max_downsets));
     return infeasible(fmt::format("Piper gave up: more than {} downsets ({} branches)",
@@ -172,8 +176,8 @@ PlanResult PiperPlanner::plan(const PlanRequest& request) const {
                       std::move(notes));
   }
   notes.emplace_back("state_space", fmt::format("{} downsets", space->size()));
-  return request.model.piper ? plan_json(request, sc, *space, std::move(notes))
-                             : plan_costs(request, sc, *space, std::move(notes));
+  return request.model.piper ? plan_json(request, sc, nodes, *space, std::move(notes))
+                             : plan_costs(request, sc, nodes, *space, std::move(notes));
 }
 
 }  // namespace gppsim::plan

@@ -95,7 +95,8 @@ PiperBuild piper_problem_from_json(const model::Model& model, const PiperScenari
 
 PiperProblem piper_problem_from_costs(const model::Model& model, const cost::OpCost& op_cost,
                                       model::Optimizer optimizer, std::int64_t micro_batch,
-                                      std::int64_t mini_batch, const PiperScenario& scenario) {
+                                      std::int64_t mini_batch, const PiperScenario& scenario,
+                                      const PiperNodes& nodes) {
   GPPSIM_CHECK(
       micro_batch >= 1 && mini_batch % micro_batch == 0,
       fmt::format("micro-batch {} must divide the mini-batch {}", micro_batch, mini_batch));
@@ -108,20 +109,22 @@ PiperProblem piper_problem_from_costs(const model::Model& model, const cost::OpC
   p.bandwidth = scenario.bandwidth;
   p.max_downsets = scenario.max_downsets;
   p.data_degree_divisor = micro_batch;
-  p.edges = edges_scaled(model.graph, b);
-  for (model::OpId v = 0; v < model.graph.num_ops(); ++v) {
-    const model::Op& op = model.graph.op(v);
+  p.edges = nodes.edges(model.graph, b);
+  for (const auto& ops : nodes.ops) {
     PiperNodeOption o;
-    o.time_per_sample = op_cost.forward(op, micro_batch) + op_cost.backward(op, micro_batch);
-    o.parameter_bytes = op.parameter_bytes;
-    o.memory_a = op.stashed_bytes * b;
-    o.memory_b = per_parameter * (op.parameter_bytes / core::element_size(model.dtype));
+    for (const model::OpId v : ops) {
+      const model::Op& op = model.graph.op(v);
+      o.time_per_sample += op_cost.forward(op, micro_batch) + op_cost.backward(op, micro_batch);
+      o.parameter_bytes += op.parameter_bytes;
+      o.memory_a += op.stashed_bytes * b;
+      o.memory_b += per_parameter * (op.parameter_bytes / core::element_size(model.dtype));
+    }
     p.options.push_back({std::move(o)});
   }
   return p;
 }
 
-Strategy piper_strategy(const PiperSolution& solution, const model::OpGraph& graph,
+Strategy piper_strategy(const PiperSolution& solution, const model::OpGraph& graph, const PiperNodes& nodes,
                         std::int64_t micro_batch, ScheduleKind schedule) {
   std::vector<int> stage_of(graph.num_ops(), -1);
   Strategy s;
@@ -134,7 +137,8 @@ Strategy piper_strategy(const PiperSolution& solution, const model::OpGraph& gra
     stage.micro_batch_size = micro_batch;
     for (int k = 0; k < ps.data_degree * ps.tensor_degree; ++k)
       stage.devices.push_back(next_device++);
-    for (const std::size_t v : ps.nodes) stage_of[v] = stage.id;
+    for (const std::size_t node : ps.nodes)
+      for (const model::OpId v : nodes.ops[node]) stage_of[v] = stage.id;
     s.stages.push_back(std::move(stage));
     if (i > 0) s.edges.emplace_back(static_cast<int>(i) - 1, static_cast<int>(i));
   }

@@ -9,6 +9,7 @@
 #include "sim/hw/cluster.h"
 #include "sim/model/model.h"
 #include "sim/model/summary.h"
+#include "sim/plan/piper_nodes.h"
 #include "sim/plan/piper_problem.h"
 #include "sim/plan/strategy.h"
 
@@ -40,17 +41,19 @@ PiperBuild piper_problem_from_json(const model::Model& model, const PiperScenari
                                    int micro_batches);
 
 /// Problem of any model at micro-batch size b from the shared cost model, in units of one
-/// micro-batch: p = forward(b) + backward(b), w = parameter bytes, a = stashed bytes * b,
-/// b_v = parameters * static bytes per parameter (weights, gradients, optimizer state), edge
-/// bytes * b, N = mini_batch / b (which b must divide). Only the "vanilla" option at t = 1.
+/// micro-batch, over `nodes`: per node the sums over its ops of p = forward(b) + backward(b),
+/// w = parameter bytes, a = stashed bytes * b, b_v = parameters * static bytes per parameter
+/// (weights, gradients, optimizer state); node edges carry op edge bytes * b; N = mini_batch / b
+/// (which b must divide). Only the "vanilla" option at t = 1.
 PiperProblem piper_problem_from_costs(const model::Model& model, const cost::OpCost& op_cost,
                                       model::Optimizer optimizer, std::int64_t micro_batch,
-                                      std::int64_t mini_batch, const PiperScenario& scenario);
+                                      std::int64_t mini_batch, const PiperScenario& scenario,
+                                      const PiperNodes& nodes);
 
-/// The sequential Strategy of a solved plan: stages in pipeline order, contiguous device ids
-/// from 0 (t * d per stage), every stage at `micro_batch` samples, ops in the graph's
-/// topological order, edges the chain (0,1), (1,2), ...
-Strategy piper_strategy(const PiperSolution& solution, const model::OpGraph& graph,
+/// The sequential Strategy of a solved plan over `nodes`: stages in pipeline order, contiguous
+/// device ids from 0 (t * d per stage), every stage at `micro_batch` samples, the ops of its
+/// nodes in the graph's topological order, edges the chain (0,1), (1,2), ...
+Strategy piper_strategy(const PiperSolution& solution, const model::OpGraph& graph, const PiperNodes& nodes,
                         std::int64_t micro_batch, ScheduleKind schedule);
 
 /// Width of the graph's widest fork or join: max over ops of out- and in-degree (>= 1).

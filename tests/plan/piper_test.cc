@@ -24,6 +24,7 @@
 #include "sim/model/importers.h"
 #include "sim/model/zoo.h"
 #include "sim/plan/piper_downsets.h"
+#include "sim/plan/piper_nodes.h"
 #include "sim/plan/piper_model.h"
 #include "sim/plan/piper_problem.h"
 
@@ -680,6 +681,42 @@ TEST(PiperPlanner, CandleUnoHitsTheDownsetCapAndGivesUp) {
   ASSERT_TRUE(ok.feasible) << ok.reason;
   EXPECT_EQ(note(ok, "state_space"), "627 downsets");
   expect_valid_sequential(*ok.strategy, small.model.graph, 4, 64, ScheduleKind::kOneFOneB);
+}
+
+}  // namespace
+}  // namespace gppsim::plan
+
+namespace gppsim::plan {
+namespace {
+
+TEST(PiperNodes, TransformerLayersBecomeNodesAndMlpsStayPerOp) {
+  // MMT (4 branches x 8 layers of attention + 2 linear = 24 ops each, plus input and concat):
+  // 4 x 8 = 32 layer nodes + input + concat = 34 nodes.
+  const auto mmt = model::build_zoo_model(model::MmtArgs{}, core::Dtype::kFp32);
+  const PiperNodes nodes = transformer_layer_nodes(mmt.graph);
+  EXPECT_EQ(mmt.graph.num_ops(), 98u);
+  EXPECT_EQ(nodes.size(), 34u);
+  for (const auto& ops : nodes.ops) {
+    if (ops.size() > 1) {
+      EXPECT_EQ(mmt.graph.op(ops.front()).kind, model::OpKind::kAttention);
+      EXPECT_EQ(ops.size(), 3u);
+    }
+  }
+  // CANDLE-Uno has no attention: one node per op.
+  const auto candle = model::build_zoo_model(model::CandleUnoArgs{}, core::Dtype::kFp32);
+  EXPECT_EQ(transformer_layer_nodes(candle.graph).size(), candle.graph.num_ops());
+}
+
+TEST(PiperPlanner, MmtPlansOverTransformerLayers) {
+  // Downsets of input -> 4 chains of 8 layer nodes -> concat: the empty set, the input with
+  // any prefix of each chain (9^4 = 6561), and everything: 6563, under the 40,000 cap.
+  PlannerSetup s(model::build_zoo_model(model::MmtArgs{}, core::Dtype::kFp32), one_node(8, BytesPerSecond(50e9)));
+  s.settings.micro_batch_sizes = {1, 2, 4};
+  const PlanResult r = s.plan(64);
+  ASSERT_TRUE(r.feasible) << r.reason;
+  EXPECT_EQ(note(r, "state_space"), "6563 downsets");
+  EXPECT_EQ(note(r, "piper_nodes"), "98 ops as 34 nodes (transformer layers)");
+  expect_valid_sequential(*r.strategy, s.model.graph, 8, 64, ScheduleKind::kOneFOneB);
 }
 
 }  // namespace
