@@ -141,9 +141,11 @@ class Expander {
 std::string CellSpec::fingerprint() const {
   std::string mbs;
   for (const auto b : micro_batch_sizes) mbs += fmt::format("{},", b);
+  // The version prefix changes whenever planner or simulator changes alter results (v2: PipeDream's
+  // divisible-replication fallback, Piper over transformer layers), so older caches are not reused.
   // The variant is only a label: cells with equal inputs (a "gpp" ablation cell and a throughput
   // cell, say) share one result.
-  return fmt::format("gppsim-cell-v1|{}|gpus={}|nodes={}x{}|{}|intra={},{}|inter={},{}|{}|opt={}|B={}|{}|mbs={}",
+  return fmt::format("gppsim-cell-v2|{}|gpus={}|nodes={}x{}|{}|intra={},{}|inter={},{}|{}|opt={}|B={}|{}|mbs={}",
                      describe(args), gpus, cluster.nodes, cluster.gpus_per_node,
                      cluster.profile ? cluster.device.name + "@" + cluster.profile->digest : cluster.device.name,
                      cluster.intra_node.bandwidth.value(), cluster.intra_node.latency.value(),
