@@ -29,11 +29,6 @@ std::vector<SizeTime> size_times(const std::vector<kernels::Measurement>& ms) {
   return out;
 }
 
-/// Profile memory kernels are named after what they cost; the CUDA copy runs as copy_d2d.
-std::string measured_kernel(const std::string& memory_kernel, Backend backend) {
-  return memory_kernel == "copy" && backend == Backend::kCuda ? "copy_d2d" : memory_kernel;
-}
-
 void fit_gemms(const SweepPlan& plan, const SweepMeasurements& m, hw::DeviceProfile* p) {
   for (const auto dtype : plan.dtypes) {
     const std::string name(core::to_string(dtype));
@@ -131,13 +126,9 @@ hw::DeviceProfile build_profile(const SweepPlan& plan, const SweepMeasurements& 
     errors->push_back(HoldoutError{h.kernel, h.dtype, h.shape, measured, predicted, e});
     rel.push_back(e);
   }
-  std::sort(rel.begin(), rel.end());
   p.validation.points = static_cast<int>(rel.size());
-  if (!rel.empty()) {
-    const std::size_t n = rel.size();
-    p.validation.median_relative_error = n % 2 == 1 ? rel[n / 2] : 0.5 * (rel[n / 2 - 1] + rel[n / 2]);
-    p.validation.max_relative_error = rel.back();
-  }
+  p.validation.median_relative_error = kernels::median(rel);
+  p.validation.max_relative_error = rel.empty() ? 0.0 : *std::max_element(rel.begin(), rel.end());
   return p;
 }
 

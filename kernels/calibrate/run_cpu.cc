@@ -9,57 +9,12 @@
 #include <fmt/ranges.h>
 
 #include "kernels/calibrate/calibrate.h"
+#include "kernels/calibrate/sweep_runner.h"
 #include "kernels/common/kernel_error.h"
 #include "kernels/cpu/cpu_benchmarks.h"
 
 namespace gppsim::calibrate {
 namespace {
-
-/// Counts points and reports progress.
-class Ticker {
- public:
-  Ticker(std::size_t total, const ProgressFn& progress) : total_(total), progress_(progress) {}
-  void tick(const std::string& what, std::size_t points = 1) {
-    done_ += points;
-    if (progress_) progress_(done_, total_, what);
-  }
-
- private:
-  std::size_t total_;
-  std::size_t done_ = 0;
-  const ProgressFn& progress_;
-};
-
-std::string describe(const kernels::GemmPoint& g) {
-  return fmt::format("{} {} {}x{}x{}{}", g.batch > 1 ? "batched_gemm" : "gemm", g.dtype, g.m, g.n, g.k,
-                     g.batch > 1 ? fmt::format(" x{}", g.batch) : "");
-}
-
-void run_gemms(const SweepPlan& plan, Ticker* ticker, SweepMeasurements* out) {
-  for (const auto dtype : plan.dtypes) {
-    for (const auto& g : plan.grid_gemms(dtype)) {
-      out->fit.push_back(kernels::run_cpu_gemm(g, plan.settings));
-      ticker->tick(describe(g));
-    }
-  }
-  for (const auto& g : plan.holdout_gemms) {
-    out->holdout.push_back(kernels::run_cpu_gemm(g, plan.settings));
-    ticker->tick(describe(g) + " (held out)");
-  }
-}
-
-void run_streams(const SweepPlan& plan, Ticker* ticker, SweepMeasurements* out) {
-  for (const auto& k : plan.memory_kernels) {
-    for (const auto bytes : plan.memory_bytes) {
-      out->fit.push_back(kernels::run_cpu_stream(k, bytes, plan.settings));
-      ticker->tick(fmt::format("{} {} B", k, bytes));
-    }
-    for (const auto bytes : plan.holdout_memory_bytes) {
-      out->holdout.push_back(kernels::run_cpu_stream(k, bytes, plan.settings));
-      ticker->tick(fmt::format("{} {} B (held out)", k, bytes));
-    }
-  }
-}
 
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -110,7 +65,8 @@ std::vector<kernels::Measurement> run_pingpong(const SweepPlan& plan, const Cali
   return out;
 }
 
-void run_links(const SweepPlan& plan, const CalibrateOptions& options, Ticker* ticker, SweepMeasurements* out) {
+void run_links(const SweepPlan& plan, const CalibrateOptions& options, detail::SweepRunner* runner,
+               SweepMeasurements* out) {
   std::vector<std::int64_t> sizes = plan.link_bytes;
   sizes.insert(sizes.end(), plan.holdout_link_bytes.begin(), plan.holdout_link_bytes.end());
   const std::size_t fit_count = plan.link_bytes.size();
@@ -123,7 +79,7 @@ void run_links(const SweepPlan& plan, const CalibrateOptions& options, Ticker* t
     if (!measured[i].correct) throw kernels::KernelError("MPI ping-pong payload check failed");
     (i < fit_count ? out->fit : out->holdout).push_back(measured[i]);
   }
-  ticker->tick("mpi_pingpong", sizes.size());
+  runner->tick("mpi_pingpong", sizes.size());
   out->versions["mpi"] = first_line_of("mpirun --version 2>&1");
 }
 
@@ -134,17 +90,21 @@ double host_memory_bytes() {
 }  // namespace
 
 SweepMeasurements run_cpu_sweep(const SweepPlan& plan, const CalibrateOptions& options, const ProgressFn& progress) {
-  Ticker ticker(plan.total_points(), progress);
   SweepMeasurements out;
+  detail::SweepRunner runner(plan, progress, &out);
   out.device = kernels::cpu_model_name() + " (one thread)";
   out.memory_bytes = host_memory_bytes();
   out.versions = {{"openblas", kernels::openblas_config()}, {"compiler", __VERSION__}};
   // A 1x1x1 GEMM is the fixed cost of one BLAS call: the CPU's "launch overhead".
   out.launch = kernels::run_cpu_gemm(kernels::GemmPoint{1, 1, 1, 1, "fp32"}, kernels::BenchSettings{2, 50});
-  ticker.tick("launch overhead (1x1x1 sgemm)");
-  run_gemms(plan, &ticker, &out);
-  run_streams(plan, &ticker, &out);
-  if (!options.skip_links) run_links(plan, options, &ticker, &out);
+  runner.tick("launch overhead (1x1x1 sgemm)");
+  runner.gemms([&](const kernels::GemmPoint& g) { return kernels::run_cpu_gemm(g, plan.settings); });
+  for (const auto& k : plan.memory_kernels) {
+    runner.sizes(k, plan.memory_bytes, plan.holdout_memory_bytes, [&](const std::string& kernel, std::int64_t bytes) {
+      return kernels::run_cpu_stream(kernel, bytes, plan.settings);
+    });
+  }
+  if (!options.skip_links) run_links(plan, options, &runner, &out);
   return out;
 }
 

@@ -105,6 +105,10 @@ void add_holdouts(SweepPlan* p) {
 
 std::string to_string(Backend backend) { return backend == Backend::kCuda ? "cuda" : "cpu"; }
 
+std::string measured_kernel(const std::string& memory_kernel, Backend backend) {
+  return memory_kernel == "copy" && backend == Backend::kCuda ? "copy_d2d" : memory_kernel;
+}
+
 std::size_t holdout_count(std::size_t fit_points, double fraction) {
   if (fit_points == 0 || fraction <= 0.0) return 0;
   return static_cast<std::size_t>(std::ceil(static_cast<double>(fit_points) * fraction / (1.0 - fraction)));

@@ -44,6 +44,10 @@ struct SweepPlan {
   [[nodiscard]] std::size_t total_points() const;
 };
 
+/// The benchmark that measures a profile memory kernel on `backend` (the CUDA "copy" runs as
+/// copy_d2d; every other name is the same).
+std::string measured_kernel(const std::string& memory_kernel, Backend backend);
+
 /// The built-in sweep of a backend; `quick` is a small subset for CI (fits are coarser).
 SweepPlan make_sweep_plan(Backend backend, bool quick, std::uint64_t seed);
 

@@ -4,13 +4,14 @@
 
 namespace gppsim::kernels {
 
-double Measurement::median_s() const {
-  if (times_s.empty()) return 0.0;
-  std::vector<double> sorted = times_s;
-  std::sort(sorted.begin(), sorted.end());
-  const std::size_t n = sorted.size();
-  return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+double median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
+
+double Measurement::median_s() const { return median(times_s); }
 
 double Measurement::flops_per_s() const {
   const double t = median_s();

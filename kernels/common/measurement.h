@@ -47,6 +47,9 @@ struct Measurement {
   [[nodiscard]] double bytes_per_s() const;
 };
 
+/// Median of `values` (mean of the two middle values for an even count); 0 when empty.
+double median(std::vector<double> values);
+
 /// JSON object with every field plus the derived median_s, flops_per_s and bytes_per_s.
 nlohmann::json to_json(const Measurement& m);
 /// Inverse of to_json (derived fields are ignored). Throws nlohmann::json::exception on a

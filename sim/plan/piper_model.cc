@@ -11,13 +11,6 @@
 namespace gppsim::plan {
 namespace {
 
-std::vector<PiperEdge> edges_scaled(const model::OpGraph& graph, double factor) {
-  std::vector<PiperEdge> out;
-  for (const model::OpEdge& e : graph.edges())
-    out.push_back(PiperEdge{e.from, e.to, e.bytes * factor});
-  return out;
-}
-
 /// Translates one sync map (JSON node id -> seconds-as-bytes) to node indices, keeping only
 /// keys that name a neighbour in `allowed`; an unmatched non-zero entry is reported.
 std::string translate_sync(const std::map<std::int64_t, double>& from,
@@ -79,7 +72,7 @@ PiperBuild piper_problem_from_json(const model::Model& model, const PiperScenari
   p.memory_per_device = scenario.memory_per_device;
   p.bandwidth = scenario.bandwidth;
   p.max_downsets = scenario.max_downsets;
-  p.edges = edges_scaled(model.graph, 1.0);
+  p.edges = one_node_per_op(model.graph).edges(model.graph, 1.0);
   for (model::OpId v = 0; v < model.graph.num_ops(); ++v) {
     if (model.graph.op(v).piper.empty()) {
       throw core::PlanError(fmt::format(
