@@ -8,16 +8,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "sim/cli/error_report.h"
 #include "sim/cli/verbs.h"
-#include "kernels/common/kernel_error.h"
-#include "sim/core/errors.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitInternal = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitInfeasible = 3;
+using gppsim::cli::kExitBadInput;
+using gppsim::cli::kExitOk;
 
 // A program installed beside this one (the build puts gppsim_mpi_pingpong next to gppsim).
 std::filesystem::path sibling_executable(const char* argv0, const char* name) {
@@ -68,6 +65,18 @@ int run(int argc, char** argv) {
   calibrate_cmd->add_option("--pingpong-binary", calibrate.pingpong_binary,
                             "cpu: the gppsim_mpi_pingpong executable (default: beside gppsim)");
 
+  gppsim::cli::ExecOptions exec;
+  auto* exec_cmd = app.add_subcommand("exec", "run the plan for real on MPI ranks (under mpirun, one rank per device)");
+  exec_cmd->add_option("scenario", exec.scenario, "scenario YAML")->required();
+  exec_cmd->add_option("--strategy", exec.strategy, "strategy YAML")->required();
+  exec_cmd->add_option("--out", exec.out, "output folder (default: out/<scenario name>-exec)");
+  exec_cmd->add_option("--iterations", exec.iterations, "measured iterations")->check(CLI::Range(1, 1000));
+  exec_cmd->add_option("--warmup", exec.warmup, "unmeasured iterations first")->check(CLI::Range(0, 1000));
+  exec_cmd->add_option("--seed", exec.seed, "seed of weights, inputs and embedding indices");
+  exec_cmd->add_option("--time-limit", exec.time_limit_s, "seconds; past this every rank ends with an error")
+      ->check(CLI::PositiveNumber);
+  exec_cmd->add_flag("--dump-weights", exec.dump_weights, "also write weights.json after the run");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,6 +87,7 @@ int run(int argc, char** argv) {
   if (experiment_cmd->parsed()) return gppsim::cli::run_experiment(experiment, std::cout);
   if (plan_cmd->parsed()) return gppsim::cli::run_plan(plan, std::cout);
   if (simulate_cmd->parsed()) return gppsim::cli::run_simulate(simulate, std::cout);
+  if (exec_cmd->parsed()) return gppsim::cli::run_exec(exec, &argc, &argv, std::cout);
   if (calibrate_cmd->parsed()) {
     if (calibrate.pingpong_binary.empty()) calibrate.pingpong_binary = sibling_executable(argv[0], "gppsim_mpi_pingpong");
     return gppsim::cli::run_calibrate(calibrate, std::cout);
@@ -90,20 +100,7 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const gppsim::core::ConfigError& e) {
-    std::cerr << "gppsim: bad input:\n" << e.what() << '\n';
-    return kExitBadInput;
-  } catch (const gppsim::core::PlanError& e) {
-    std::cerr << "gppsim: infeasible: " << e.what() << '\n';
-    return kExitInfeasible;
-  } catch (const gppsim::kernels::KernelError& e) {
-    std::cerr << "gppsim: a benchmark failed: " << e.what() << '\n';
-    return kExitInternal;
-  } catch (const gppsim::core::InternalError& e) {
-    std::cerr << "gppsim: " << e.what() << "\nThis is a bug in gppsim; please report it.\n";
-    return kExitInternal;
-  } catch (const std::exception& e) {
-    std::cerr << "gppsim: internal error: " << e.what() << "\nThis is a bug in gppsim; please report it.\n";
-    return kExitInternal;
+  } catch (...) {
+    return gppsim::cli::report_error(std::current_exception(), "gppsim", std::cerr);
   }
 }

@@ -66,4 +66,20 @@ struct CalibrateOptions {
 /// prints a summary. Returns 2 when the backend is not available in this build or machine.
 int run_calibrate(const CalibrateOptions& options, std::ostream& out);
 
+/// Options of `gppsim exec` (run under mpirun, one rank per device).
+struct ExecOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path strategy;
+  std::filesystem::path out;       ///< empty: out/<scenario name>-exec
+  int iterations = 3;              ///< measured iterations (the median one is reported)
+  int warmup = 1;
+  std::uint64_t seed = 1;
+  double time_limit_s = 600.0;     ///< each rank ends the job past this
+  bool dump_weights = false;       ///< also write weights.json (every stage's weights per device)
+};
+
+/// Runs the plan on the MPI ranks of the job (MPI is initialised and finalised here); rank 0
+/// writes the outputs and prints the table. On a failure every rank of the job ends.
+int run_exec(const ExecOptions& options, int* argc, char*** argv, std::ostream& out);
+
 }  // namespace gppsim::cli

@@ -1,0 +1,73 @@
+#include "sim/exec/mpi_session.h"
+
+#include <mpi.h>
+
+#include <fmt/format.h>
+
+#include "sim/core/errors.h"
+
+namespace gppsim::exec {
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  MPI_Init(argc, argv);
+  // Errors on MPI calls end the job with a message rather than returning codes nobody reads.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+MpiSession::~MpiSession() { MPI_Finalize(); }
+
+void abort_world(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
+void check_same_inputs(std::uint64_t fingerprint) {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(size));
+  MPI_Allgather(&fingerprint, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+  std::string differ;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    if (all[r] != all[0]) differ += fmt::format("{}{}", differ.empty() ? "" : ", ", r);
+  }
+  if (differ.empty()) return;
+  throw core::ConfigError(core::SourceLocation{}, fmt::format(
+      "the ranks read different inputs: ranks {} differ from rank 0 in the scenario, strategy or options "
+      "(every rank must run the same files and flags)", differ));
+}
+
+std::vector<double> clock_offsets(int rounds) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<double> offsets(static_cast<std::size_t>(size), 0.0);
+  for (int r = 1; r < size; ++r) {
+    double best_rtt = 1e300;
+    for (int i = 0; i < rounds; ++i) {
+      if (rank == 0) {
+        double remote = 0.0;
+        const double t1 = MPI_Wtime();
+        MPI_Send(&t1, 1, MPI_DOUBLE, r, 0, MPI_COMM_WORLD);
+        MPI_Recv(&remote, 1, MPI_DOUBLE, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        const double t2 = MPI_Wtime();
+        if (t2 - t1 < best_rtt) {
+          best_rtt = t2 - t1;
+          offsets[static_cast<std::size_t>(r)] = remote - 0.5 * (t1 + t2);
+        }
+      } else if (rank == r) {
+        double t1 = 0.0;
+        MPI_Recv(&t1, 1, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        const double now = MPI_Wtime();
+        MPI_Send(&now, 1, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+      }
+    }
+  }
+  MPI_Bcast(offsets.data(), size, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  return offsets;
+}
+
+double wall_seconds() { return MPI_Wtime(); }
+
+}  // namespace gppsim::exec

@@ -1,0 +1,194 @@
+#include "sim/exec/op_kernels.h"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "sim/core/check.h"
+
+namespace gppsim::exec {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+int to_int(std::size_t v) { return static_cast<int>(v); }
+int to_int(std::int64_t v) { return static_cast<int>(v); }
+
+// x' = x * scale + shift per column (k columns), into a new buffer.
+Buffer scaled_input(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem) {
+  const float* scale = params + op.k * op.n + op.n;
+  const float* shift = scale + op.k;
+  const std::size_t rows = x.size() / static_cast<std::size_t>(op.k);
+  Buffer out(mem, rows, static_cast<std::size_t>(op.k));
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* in = x.data() + r * static_cast<std::size_t>(op.k);
+    float* o = out.row(r);
+    for (std::int64_t j = 0; j < op.k; ++j) o[j] = in[j] * scale[j] + shift[j];
+  }
+  return out;
+}
+
+// Column sums of a (rows x cols) matrix added into `out`.
+void add_column_sums(const float* m, std::size_t rows, std::size_t cols, float* out) {
+  for (std::size_t r = 0; r < rows; ++r) add_into(out, m + r * cols, cols);
+}
+
+}  // namespace
+
+namespace {
+// The table row of the j-th member of a sample's bag.
+std::size_t bag_row(const ExecOp& op, std::uint64_t seed, std::uint64_t sample, std::int64_t j) {
+  const float u = seeded_uniform(seed, 1 + op.id, sample, 1000000007ULL + static_cast<std::uint64_t>(j));
+  return static_cast<std::size_t>((u + 1.0f) * 0.5f * static_cast<float>(op.table_rows)) %
+         static_cast<std::size_t>(op.table_rows);
+}
+}  // namespace
+
+float seeded_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  const std::uint64_t h = splitmix64(splitmix64(splitmix64(seed ^ 0x5851f42d4c957f2dULL) ^ a) ^ b) ^ c;
+  // 24 random bits -> [0, 1) exactly representable in float, then [-1, 1).
+  return static_cast<float>(splitmix64(h) >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
+void init_parameters(const ExecOp& op, std::uint64_t seed, float* params) {
+  const auto n = static_cast<std::size_t>(op.parameters);
+  const float bound = op.kind == ExecOpKind::kLinear ? 1.0f / std::sqrt(static_cast<float>(op.k)) : 0.1f;
+  for (std::size_t i = 0; i < n; ++i) params[i] = bound * seeded_uniform(seed, 1 + op.id, 7, i);
+  if (op.kind != ExecOpKind::kLinear) return;
+  float* bias = params + op.k * op.n;
+  for (std::int64_t j = 0; op.bias && j < op.n; ++j) bias[j] = 0.1f * seeded_uniform(seed, 1 + op.id, 8, static_cast<std::uint64_t>(j));
+  float* scale = bias + op.n;
+  for (std::int64_t j = 0; op.scale && j < op.k; ++j) scale[j] = 1.0f + 0.1f * seeded_uniform(seed, 1 + op.id, 9, static_cast<std::uint64_t>(j));
+}
+
+Tensor input_forward(const ExecOp& op, std::uint64_t seed, std::int64_t first, std::size_t rows, MemoryCounter& mem) {
+  auto out = std::make_shared<Buffer>(mem, rows, static_cast<std::size_t>(op.out_width));
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* o = out->row(r);
+    const auto sample = static_cast<std::uint64_t>(first) + r;
+    for (std::size_t j = 0; j < out->cols(); ++j) o[j] = seeded_uniform(seed, 1 + op.id, sample, j);
+  }
+  return out;
+}
+
+Tensor concat(const std::vector<Tensor>& inputs, MemoryCounter& mem) {
+  GPPSIM_CHECK(!inputs.empty(), "concat of nothing");
+  std::size_t cols = 0;
+  for (const auto& t : inputs) cols += t->cols();
+  const std::size_t rows = inputs.front()->rows();
+  auto out = std::make_shared<Buffer>(mem, rows, cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* o = out->row(r);
+    for (const auto& t : inputs) {
+      std::memcpy(o, t->row(r), t->cols() * sizeof(float));
+      o += t->cols();
+    }
+  }
+  return out;
+}
+
+std::vector<Tensor> split_columns(const Buffer& grad, const std::vector<std::int64_t>& widths, MemoryCounter& mem) {
+  std::vector<Tensor> out;
+  std::size_t offset = 0;
+  for (const auto w : widths) {
+    auto t = std::make_shared<Buffer>(mem, grad.rows(), static_cast<std::size_t>(w));
+    for (std::size_t r = 0; r < grad.rows(); ++r) std::memcpy(t->row(r), grad.row(r) + offset, t->cols() * sizeof(float));
+    offset += t->cols();
+    out.push_back(std::move(t));
+  }
+  GPPSIM_CHECK(offset == grad.cols(), "split widths do not cover the gradient");
+  return out;
+}
+
+Tensor linear_forward(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem) {
+  const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
+  auto y = std::make_shared<Buffer>(mem, x.rows(), static_cast<std::size_t>(op.out_width));
+  Buffer scaled;
+  if (op.scale) scaled = scaled_input(op, params, x, mem);
+  const float* a = op.scale ? scaled.data() : x.data();
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, to_int(tokens), to_int(op.n), to_int(op.k), 1.0f, a,
+              to_int(op.k), params, to_int(op.n), 0.0f, y->data(), to_int(op.n));
+  const float* bias = params + op.k * op.n;
+  const auto n = static_cast<std::size_t>(op.n);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    float* row = y->data() + t * n;
+    for (std::size_t j = 0; j < n; ++j) {
+      const float z = row[j] + (op.bias ? bias[j] : 0.0f);
+      row[j] = z > 0.0f ? z : 0.0f;
+    }
+  }
+  return y;
+}
+
+Tensor linear_backward_input(const ExecOp& op, const float* params, const Buffer& x, const Buffer& y, Buffer& grad,
+                             float* grads, MemoryCounter& mem) {
+  const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
+  for (std::size_t i = 0; i < grad.size(); ++i) grad.data()[i] = y.data()[i] > 0.0f ? grad.data()[i] : 0.0f;
+  auto dx = std::make_shared<Buffer>(mem, x.rows(), x.cols());
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, to_int(tokens), to_int(op.k), to_int(op.n), 1.0f, grad.data(),
+              to_int(op.n), params, to_int(op.n), 0.0f, dx->data(), to_int(op.k));
+  float* dbias = grads + op.k * op.n;
+  if (op.bias) add_column_sums(grad.data(), tokens, static_cast<std::size_t>(op.n), dbias);
+  if (!op.scale) return dx;
+  const float* scale = params + op.k * op.n + op.n;
+  float* dscale = dbias + op.n;
+  float* dshift = dscale + op.k;
+  const auto k = static_cast<std::size_t>(op.k);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    float* d = dx->data() + t * k;
+    const float* in = x.data() + t * k;
+    for (std::size_t j = 0; j < k; ++j) {
+      dscale[j] += d[j] * in[j];
+      dshift[j] += d[j];
+      d[j] *= scale[j];
+    }
+  }
+  return dx;
+}
+
+void linear_backward_weight(const ExecOp& op, const float* params, const Buffer& x, const Buffer& dz, float* grads,
+                            MemoryCounter& mem) {
+  const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
+  Buffer scaled;
+  if (op.scale) scaled = scaled_input(op, params, x, mem);
+  const float* a = op.scale ? scaled.data() : x.data();
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, to_int(op.k), to_int(op.n), to_int(tokens), 1.0f, a,
+              to_int(op.k), dz.data(), to_int(op.n), 1.0f, grads, to_int(op.n));
+}
+
+Tensor embedding_forward(const ExecOp& op, std::uint64_t seed, const float* table, std::int64_t first,
+                         std::size_t rows, MemoryCounter& mem) {
+  auto out = std::make_shared<Buffer>(mem, rows, static_cast<std::size_t>(op.out_width));
+  const auto dim = static_cast<std::size_t>(op.out_width);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto sample = static_cast<std::uint64_t>(first) + r;
+    for (std::int64_t j = 0; j < op.bag; ++j) {
+      const std::size_t row = bag_row(op, seed, sample, j);
+      add_into(out->row(r), table + row * dim, dim);
+    }
+  }
+  return out;
+}
+
+void embedding_backward(const ExecOp& op, std::uint64_t seed, const Buffer& grad, std::int64_t first, float* grads) {
+  const auto dim = static_cast<std::size_t>(op.out_width);
+  for (std::size_t r = 0; r < grad.rows(); ++r) {
+    const auto sample = static_cast<std::uint64_t>(first) + r;
+    for (std::int64_t j = 0; j < op.bag; ++j) {
+      const std::size_t row = bag_row(op, seed, sample, j);
+      add_into(grads + row * dim, grad.row(r), dim);
+    }
+  }
+}
+
+void add_into(float* out, const float* in, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
+}
+
+}  // namespace gppsim::exec

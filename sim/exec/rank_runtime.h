@@ -1,0 +1,93 @@
+#pragma once
+// Private to sim/exec: one rank's execution of its tasks of a TaskGraph, one iteration at a
+// time. Compute and optimizer tasks run in the device's queue order; transfers are MPI
+// point-to-point messages (receives posted one compute task ahead, sends non-blocking as soon
+// as their producer ends); a data-parallel stage's gradients are all-reduced with
+// MPI_Iallreduce on the stage's own communicator once this rank's last backward of it ends.
+
+#include <mpi.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "sim/exec/buffer.h"
+#include "sim/exec/exec_model.h"
+#include "sim/exec/stage_boundary.h"
+#include "sim/exec/stage_runner.h"
+#include "sim/schedule/task_graph.h"
+
+namespace gppsim::exec::detail {
+
+/// What one rank saw of one task, in seconds on its own clock. `part`: 0 a whole task
+/// (compute, optimizer), 1 a transfer's send (start), 2 a transfer's arrival (end), 3 this
+/// rank's share of an all-reduce.
+struct TaskRecord {
+  double id = 0;
+  double start = 0;
+  double end = 0;
+  double part = 0;
+};
+
+/// One rank's tasks and state across iterations.
+class RankRuntime {
+ public:
+  RankRuntime(const ExecModel& model, const plan::Strategy& strategy, const schedule::TaskGraph& tasks,
+              const TrainingSetup& setup, int rank);
+  ~RankRuntime();
+  RankRuntime(const RankRuntime&) = delete;
+  RankRuntime& operator=(const RankRuntime&) = delete;
+
+  /// Runs this rank's part of one iteration; returns its records.
+  std::vector<TaskRecord> run_iteration();
+  [[nodiscard]] MemoryCounter& memory() { return mem_; }
+  [[nodiscard]] std::size_t static_bytes() const;
+  /// The runner of a stage this rank holds, or null.
+  [[nodiscard]] StageRunner* runner(int stage);
+
+ private:
+  struct Range {
+    std::int64_t lo = 0, hi = 0;
+  };
+  struct Pending {
+    MPI_Request request = MPI_REQUEST_NULL;
+    Buffer buffer;
+    double arrived = -1.0;
+  };
+  void index_tasks();
+  void make_communicators();
+  [[nodiscard]] Range range(schedule::TaskId compute) const;
+  [[nodiscard]] const std::vector<std::size_t>& payload_of(const schedule::TransferTask& t) const;
+  void post_receives(schedule::TaskId compute);
+  void wait_receive(schedule::TaskId transfer);
+  void poll_receives();
+  EdgeTensors gather_inputs(schedule::TaskId id, const schedule::ComputeTask& c);
+  void run_compute(schedule::TaskId id);
+  void send_outputs(schedule::TaskId id, const EdgeTensors& out);
+  void release(schedule::TaskId producer);
+  void after_compute(schedule::TaskId id);
+  void run_optimizer(schedule::TaskId id);
+
+  const ExecModel& model_;
+  const plan::Strategy& strategy_;
+  const schedule::TaskGraph& tasks_;
+  StageBoundary boundary_;
+  int rank_;
+  MemoryCounter mem_;
+  std::map<int, std::unique_ptr<StageRunner>> runners_;
+  std::map<int, MPI_Comm> stage_comm_;
+  std::map<schedule::TaskId, int> tag_;                            // transfers from or to this rank
+  std::map<schedule::TaskId, std::vector<schedule::TaskId>> sends_;  // producer -> its transfers
+  std::map<schedule::TaskId, int> users_;                           // local readers of an output
+  std::map<schedule::TaskId, std::vector<schedule::TaskId>> reduce_after_;  // last local dep -> all-reduces
+  std::map<int, schedule::TaskId> reduce_of_stage_;
+  // Per iteration:
+  std::map<schedule::TaskId, int> remaining_;
+  std::map<schedule::TaskId, EdgeTensors> outputs_;
+  std::map<schedule::TaskId, Pending> receives_;
+  std::vector<std::pair<MPI_Request, Buffer>> sends_in_flight_;
+  std::map<schedule::TaskId, MPI_Request> reductions_;
+  std::vector<TaskRecord> records_;
+};
+
+}  // namespace gppsim::exec::detail

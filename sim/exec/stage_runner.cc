@@ -1,0 +1,176 @@
+#include "sim/exec/stage_runner.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sim/core/check.h"
+#include "sim/exec/op_kernels.h"
+#include "sim/exec/optimizer.h"
+
+namespace gppsim::exec {
+namespace {
+
+Tensor copy_of(const Buffer& b, MemoryCounter& mem) {
+  auto out = std::make_shared<Buffer>(mem, b.rows(), b.cols());
+  std::memcpy(out->data(), b.data(), b.bytes());
+  return out;
+}
+
+std::size_t state_size(model::Optimizer o, int which, std::size_t n) {
+  return optimizer_state_floats(o) >= which ? n : 0;
+}
+
+}  // namespace
+
+StageRunner::StageRunner(const ExecModel& model, const plan::Stage& stage, const StageBoundary& boundary,
+                         const TrainingSetup& setup, MemoryCounter& mem)
+    : model_(model), stage_(stage), boundary_(boundary), setup_(setup), mem_(mem) {
+  std::size_t n = 0;
+  for (const auto op : stage.ops) {
+    offset_[op] = n;
+    n += static_cast<std::size_t>(model.ops[op].parameters);
+  }
+  weights_ = Buffer(mem, 1, n);
+  grads_ = Buffer(mem, 1, n);
+  state1_ = Buffer(mem, 1, state_size(setup.optimizer, 1, n));
+  state2_ = Buffer(mem, 1, state_size(setup.optimizer, 2, n));
+  for (const auto op : stage.ops) init_parameters(model.ops[op], setup.seed, weights_.data() + offset_[op]);
+}
+
+bool StageRunner::in_stage(model::OpId op) const { return boundary_.stage_of[op] == stage_.id; }
+
+Tensor StageRunner::run_forward(const ExecOp& op, const std::vector<Tensor>& in, Stash& stash, std::size_t rows) {
+  const float* w = weights_.data() + offset_[op.id];
+  switch (op.kind) {
+    case ExecOpKind::kInput: return input_forward(op, setup_.seed, stash.first, rows, mem_);
+    case ExecOpKind::kConcat: return concat(in, mem_);
+    case ExecOpKind::kEmbeddingBag: return embedding_forward(op, setup_.seed, w, stash.first, rows, mem_);
+    case ExecOpKind::kLinear: break;
+  }
+  const Tensor x = in.size() == 1 ? in.front() : concat(in, mem_);
+  Tensor y = linear_forward(op, w, *x, mem_);
+  stash.x[op.id] = x;
+  stash.y[op.id] = y;
+  return y;
+}
+
+EdgeTensors StageRunner::forward(std::int64_t mb, std::int64_t first, std::size_t rows, const EdgeTensors& inputs) {
+  Stash& stash = stash_[mb];
+  stash.first = first;
+  std::map<model::OpId, Tensor> values;
+  for (const auto id : stage_.ops) {
+    const ExecOp& op = model_.ops[id];
+    std::vector<Tensor> in;
+    for (const auto e : op.in_edges) {
+      const auto from = model_.edges[e].from;
+      in.push_back(in_stage(from) ? values.at(from) : inputs.at(e));
+    }
+    values[id] = run_forward(op, in, stash, rows);
+    if (op.sink) stash.y[id] = values[id];
+  }
+  EdgeTensors out;
+  for (const auto e : boundary_.out_edges[static_cast<std::size_t>(stage_.id)]) {
+    const auto from = model_.edges[e].from;
+    out[e] = in_stage(from) ? values.at(from) : inputs.at(e);
+  }
+  return out;
+}
+
+Tensor StageRunner::output_grad(const ExecOp& op, const std::map<std::size_t, Tensor>& local,
+                                const EdgeTensors& out_grads, const Stash& stash) {
+  Tensor dy;
+  const auto add = [&](const Buffer& g) {
+    if (!dy) dy = copy_of(g, mem_); else add_into(dy->data(), g.data(), dy->size());
+  };
+  for (const auto e : op.out_edges) add(in_stage(model_.edges[e].to) ? *local.at(e) : *out_grads.at(e));
+  if (op.sink) {
+    // d/dy of 0.5 * sum(y^2) / mini_batch.
+    const Buffer& y = *stash.y.at(op.id);
+    Buffer g(mem_, y.rows(), y.cols());
+    const float inv = 1.0f / static_cast<float>(setup_.mini_batch);
+    for (std::size_t i = 0; i < y.size(); ++i) g.data()[i] = y.data()[i] * inv;
+    add(g);
+  }
+  return dy;
+}
+
+std::vector<Tensor> StageRunner::run_backward(const ExecOp& op, const Tensor& dy, Stash& stash, bool split) {
+  std::vector<std::int64_t> widths;
+  for (const auto e : op.in_edges) widths.push_back(model_.edge_width(e));
+  const float* w = weights_.data() + offset_[op.id];
+  float* g = grads_.data() + offset_[op.id];
+  switch (op.kind) {
+    case ExecOpKind::kConcat: return split_columns(*dy, widths, mem_);
+    case ExecOpKind::kInput:
+    case ExecOpKind::kEmbeddingBag: {
+      if (op.kind == ExecOpKind::kEmbeddingBag && !split) embedding_backward(op, setup_.seed, *dy, stash.first, g);
+      if (split) stash.dy[op.id] = dy;
+      std::vector<Tensor> zeros;
+      for (const auto width : widths) zeros.push_back(std::make_shared<Buffer>(mem_, dy->rows(), static_cast<std::size_t>(width)));
+      return zeros;
+    }
+    case ExecOpKind::kLinear: break;
+  }
+  const Buffer& x = *stash.x.at(op.id);
+  const Tensor dx = linear_backward_input(op, w, x, *stash.y.at(op.id), *dy, g, mem_);
+  if (split) stash.dy[op.id] = dy; else linear_backward_weight(op, w, x, *dy, g, mem_);
+  if (widths.size() == 1) return {dx};
+  return split_columns(*dx, widths, mem_);
+}
+
+EdgeTensors StageRunner::backward(std::int64_t mb, const EdgeTensors& out_grads, bool split) {
+  Stash& stash = stash_.at(mb);
+  std::map<std::size_t, Tensor> local;  // gradients of op edges inside the stage
+  EdgeTensors result;
+  for (auto it = stage_.ops.rbegin(); it != stage_.ops.rend(); ++it) {
+    const ExecOp& op = model_.ops[*it];
+    const Tensor dy = output_grad(op, local, out_grads, stash);
+    const std::vector<Tensor> dx = run_backward(op, dy, stash, split);
+    for (std::size_t i = 0; i < op.in_edges.size(); ++i) {
+      const auto e = op.in_edges[i];
+      (in_stage(model_.edges[e].from) ? local : result)[e] = dx[i];
+    }
+    for (const auto e : op.out_edges) local.erase(e);
+  }
+  for (const auto e : boundary_.in_edges[static_cast<std::size_t>(stage_.id)]) {
+    if (!in_stage(model_.edges[e].to)) result[e] = out_grads.at(e);  // passed through this stage
+  }
+  if (split) {
+    stash.y.clear();
+  } else {
+    stash_.erase(mb);
+  }
+  return result;
+}
+
+void StageRunner::weight_grad(std::int64_t mb) {
+  Stash& stash = stash_.at(mb);
+  for (const auto id : stage_.ops) {
+    const ExecOp& op = model_.ops[id];
+    float* g = grads_.data() + offset_[id];
+    if (op.kind == ExecOpKind::kLinear) {
+      linear_backward_weight(op, weights_.data() + offset_[id], *stash.x.at(id), *stash.dy.at(id), g, mem_);
+    } else if (op.kind == ExecOpKind::kEmbeddingBag) {
+      embedding_backward(op, setup_.seed, *stash.dy.at(id), stash.first, g);
+    }
+  }
+  stash_.erase(mb);
+}
+
+void StageRunner::optimizer_step() {
+  ++steps_;
+  apply_optimizer(setup_.optimizer, steps_, weights_.data(), grads_.data(), state1_.data(), state2_.data(),
+                  weights_.size());
+  std::fill(grads_.data(), grads_.data() + grads_.size(), 0.0f);
+}
+
+std::vector<float> StageRunner::op_weights(model::OpId op) const {
+  const float* w = weights_.data() + offset_.at(op);
+  return {w, w + model_.ops[op].parameters};
+}
+
+std::size_t StageRunner::static_bytes() const {
+  return weights_.bytes() + grads_.bytes() + state1_.bytes() + state2_.bytes();
+}
+
+}  // namespace gppsim::exec

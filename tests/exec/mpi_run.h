@@ -1,0 +1,62 @@
+#pragma once
+// Test helper: runs `gppsim exec` under mpirun as a user would, in a fresh folder, and reads back
+// what it wrote. Ranks beyond this machine's cores run oversubscribed (numerics only).
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace gppsim::exec::testing {
+
+/// Exit code and output of one run.
+struct Result {
+  int exit_code = -1;
+  std::string out;
+};
+
+/// A fresh folder for one test.
+inline std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("gppsim-exec-test-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+/// Writes `text` to `path`.
+inline void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+/// The whole content of a file ("" when it cannot be read).
+inline std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Runs `mpirun -np RANKS <mpirun_tail>` where the tail names the programs (e.g.
+/// "gppsim exec ..."); use `binary()` for the gppsim path. Open MPI's exit-time leaks are not
+/// ours: ranks run with the leak check off under ASan.
+inline Result mpirun(int ranks, const std::string& tail) {
+  const bool over = ranks > static_cast<int>(std::thread::hardware_concurrency());
+  const std::string cmd = fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 "
+      "ASAN_OPTIONS=\"${{ASAN_OPTIONS}}:detect_leaks=0\" timeout 120 mpirun -np {} {} {} 2>&1",
+      ranks, over ? "--oversubscribe" : "", tail);
+  Result r;
+  if (FILE* pipe = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr) r.out += buf;
+    const int status = pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  return r;
+}
+
+/// The gppsim executable under test.
+inline std::string binary() { return GPPSIM_BINARY; }
+
+}  // namespace gppsim::exec::testing
