@@ -77,6 +77,19 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   exec_cmd->add_flag("--dump-weights", exec.dump_weights, "also write weights.json after the run");
 
+  gppsim::cli::CrosscheckOptions cross;
+  auto* cross_cmd = app.add_subcommand("crosscheck", "calibrate -> plan -> simulate -> exec (mpirun) -> compare");
+  cross_cmd->add_option("scenario", cross.scenario, "scenario YAML")->required();
+  cross_cmd->add_option("--profile", cross.profile, "device profile (default: calibrate this CPU first)");
+  cross_cmd->add_option("--strategy", cross.strategy, "strategy YAML (default: the scenario's planner)");
+  cross_cmd->add_option("--out", cross.out, "output folder (default: out/<scenario name>-crosscheck)");
+  cross_cmd->add_option("--iterations", cross.iterations, "measured iterations")->check(CLI::Range(1, 1000));
+  cross_cmd->add_option("--warmup", cross.warmup, "unmeasured iterations first")->check(CLI::Range(0, 1000));
+  cross_cmd->add_option("--mpirun", cross.mpirun, "the mpirun command");
+  cross_cmd->add_option("--mpirun-args", cross.mpirun_args, "extra mpirun arguments, e.g. '--hostfile hosts'");
+  cross_cmd->add_option("--time-limit", cross.time_limit_s, "seconds for the real run")->check(CLI::PositiveNumber);
+  cross_cmd->add_flag("--quick-calibration", cross.quick_calibration, "calibrate with the quick sweep");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -87,6 +100,10 @@ int run(int argc, char** argv) {
   if (experiment_cmd->parsed()) return gppsim::cli::run_experiment(experiment, std::cout);
   if (plan_cmd->parsed()) return gppsim::cli::run_plan(plan, std::cout);
   if (simulate_cmd->parsed()) return gppsim::cli::run_simulate(simulate, std::cout);
+  if (cross_cmd->parsed()) {
+    cross.self = sibling_executable(argv[0], "gppsim");
+    return gppsim::cli::run_crosscheck(cross, std::cout);
+  }
   if (exec_cmd->parsed()) return gppsim::cli::run_exec(exec, &argc, &argv, std::cout);
   if (calibrate_cmd->parsed()) {
     if (calibrate.pingpong_binary.empty()) calibrate.pingpong_binary = sibling_executable(argv[0], "gppsim_mpi_pingpong");

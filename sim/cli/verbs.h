@@ -82,4 +82,24 @@ struct ExecOptions {
 /// writes the outputs and prints the table. On a failure every rank of the job ends.
 int run_exec(const ExecOptions& options, int* argc, char*** argv, std::ostream& out);
 
+/// Options of `gppsim crosscheck`.
+struct CrosscheckOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path profile;    ///< empty: calibrate this machine's CPU into DIR/profile.yaml
+  std::filesystem::path strategy;   ///< empty: run the scenario's planner (on the profile)
+  std::filesystem::path out;        ///< empty: out/<scenario name>-crosscheck
+  std::filesystem::path self;       ///< this gppsim executable (mpirun starts it)
+  std::string mpirun = "mpirun";
+  std::string mpirun_args;          ///< extra arguments, e.g. "--hostfile hosts"
+  int iterations = 5;
+  int warmup = 2;
+  double time_limit_s = 600.0;
+  bool quick_calibration = false;
+};
+
+/// Calibrates (or reads a profile), plans, simulates on the profile, runs the plan under mpirun
+/// (one rank per device of the scenario's cluster) and writes the comparison. Returns the real
+/// run's exit code when it failed.
+int run_crosscheck(const CrosscheckOptions& options, std::ostream& out);
+
 }  // namespace gppsim::cli

@@ -1,5 +1,6 @@
 #include "sim/exec/run.h"
 
+#include <cblas.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -107,6 +108,7 @@ ExecResult run_on_ranks(const model::Model& model, const plan::Strategy& strateg
         tasks.num_devices(), size, tasks.num_devices()));
   }
   const ExecModel exec_model = build_exec_model(model);
+  openblas_set_num_threads(1);  // one rank per core: the calibration measured one thread too
   detail::RankRuntime runtime(exec_model, strategy, tasks, options.setup, rank);
   const std::vector<double> offsets = clock_offsets(8);
   const double my_offset = offsets[static_cast<std::size_t>(rank)];

@@ -1,0 +1,139 @@
+// `gppsim crosscheck`: calibrate (or reuse a profile) -> plan (or a given strategy) -> simulate on
+// that profile -> exec under mpirun -> compare. Writes DIR/profile.yaml (when calibrating),
+// DIR/strategy.yaml, DIR/simulated/, DIR/measured/, DIR/comparison.json and DIR/comparison.md.
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/cli/planning.h"
+#include "sim/cli/verbs.h"
+#include "sim/config/device_profile_file.h"
+#include "sim/config/scenario.h"
+#include "sim/config/strategy_file.h"
+#include "sim/core/atomic_file.h"
+#include "sim/core/errors.h"
+#include "sim/experiment/evaluate.h"
+#include "sim/report/comparison.h"
+#include "sim/report/outputs.h"
+
+namespace gppsim::cli {
+namespace {
+
+std::filesystem::path ensure_profile(const CrosscheckOptions& o, const std::filesystem::path& dir, std::ostream& out) {
+  if (!o.profile.empty()) return o.profile;
+  CalibrateOptions c;
+  c.backend = "cpu";
+  c.quick = o.quick_calibration;
+  c.out = dir / "profile.yaml";
+  c.name = "crosscheck-cpu";
+  c.pingpong_binary = o.self.parent_path() / "gppsim_mpi_pingpong";
+  out << "calibrating this machine's CPU (no --profile given)\n";
+  if (const int code = run_calibrate(c, out); code != 0) {
+    throw core::PlanError(fmt::format("calibration failed with exit code {}", code));
+  }
+  return c.out;
+}
+
+// The scenario's device and intra-node link become the profile's: its kernels, and its MPI
+// ping-pong fit (the link the ranks really use) when it has one.
+void apply_profile(config::Scenario* sc, const std::filesystem::path& profile_file) {
+  auto profile = std::make_shared<const hw::DeviceProfile>(config::load_device_profile(profile_file));
+  sc->cluster.device = profile->summary_spec();
+  if (const auto link = profile->links.find("mpi_pingpong"); link != profile->links.end()) {
+    sc->cluster.intra_node = {link->second.asymptotic_bandwidth(), link->second.base_latency()};
+  }
+  sc->cluster.profile = std::move(profile);
+}
+
+plan::Strategy choose(const CrosscheckOptions& o, const config::Scenario& sc, std::ostream& out) {
+  if (!o.strategy.empty()) return config::load_strategy(o.strategy, sc);
+  const PlanOutcome planned = run_planner(sc);
+  if (!planned.result.feasible) {
+    throw core::PlanError(fmt::format("planner {} found no strategy: {}", plan::to_string(sc.plan.planner),
+                                      planned.result.reason));
+  }
+  out << fmt::format("planner {} found {} stages in {:.3f} s\n", plan::to_string(sc.plan.planner),
+                     planned.result.strategy->stages.size(), planned.search_time_s);
+  return *planned.result.strategy;
+}
+
+std::string quoted(const std::filesystem::path& p) { return "'" + std::filesystem::absolute(p).string() + "'"; }
+
+// Runs `gppsim exec` under mpirun; returns its exit status (the log is in dir/exec.log).
+int run_mpirun(const CrosscheckOptions& o, int ranks, bool oversubscribe, const std::filesystem::path& dir) {
+  const std::string command = fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 "
+      "ASAN_OPTIONS=\"${{ASAN_OPTIONS}}:detect_leaks=0\" timeout {:.0f} {} -np {} {} {} {} exec {} --strategy {} "
+      "--out {} --iterations {} --warmup {} --time-limit {:.0f} > {} 2>&1",
+      o.time_limit_s + 30.0, o.mpirun, ranks, oversubscribe ? "--oversubscribe" : "", o.mpirun_args, quoted(o.self),
+      quoted(o.scenario), quoted(dir / "strategy.yaml"), quoted(dir / "measured"), o.iterations, o.warmup,
+      o.time_limit_s, quoted(dir / "exec.log"));
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+schedule::Trace read_measured(const std::filesystem::path& file, std::vector<double>* iterations) {
+  std::ifstream in(file);
+  const auto j = nlohmann::json::parse(in);
+  schedule::Trace t;
+  for (const auto& task : j.at("tasks")) {
+    t.tasks.push_back({core::Time::from_seconds(core::Seconds(task[0].get<double>())),
+                       core::Time::from_seconds(core::Seconds(task[1].get<double>()))});
+  }
+  for (const auto& b : j.at("peak_memory_bytes")) t.peak_memory.emplace_back(b.get<double>());
+  for (const auto& b : j.at("static_memory_bytes")) t.static_memory.emplace_back(b.get<double>());
+  *iterations = j.at("iteration_times_s").get<std::vector<double>>();
+  return t;
+}
+
+std::string tail_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  const std::string text = s.str();
+  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
+}
+
+}  // namespace
+
+int run_crosscheck(const CrosscheckOptions& o, std::ostream& out) {
+  config::Scenario sc = config::load_scenario(o.scenario);
+  const auto dir = o.out.empty() ? std::filesystem::path("out") / (sc.name + "-crosscheck") : o.out;
+  std::filesystem::create_directories(dir);
+  const auto profile = ensure_profile(o, dir, out);
+  apply_profile(&sc, profile);
+  const plan::Strategy strategy = choose(o, sc, out);
+  core::write_file_atomically(dir / "strategy.yaml", config::strategy_to_yaml(strategy, sc.model.graph));
+  const core::Bytes capacity = sc.plan.memory_limit.value_or(sc.cluster.device.memory_capacity);
+  const auto sim = experiment::simulate_strategy(sc.model, sc.cluster, strategy, sc.training.mini_batch,
+                                                 sc.training.optimizer, capacity);
+  const report::RunInfo info{sc.name, "crosscheck", std::string(plan::to_string(strategy.schedule)), 0.0};
+  core::write_file_atomically(dir / "simulated" / "summary.json", report::summary_json(sim.metrics, info));
+  core::write_file_atomically(dir / "simulated" / "trace.json",
+                              report::chrome_trace_json(sim.tasks, sim.trace, hw::Topology(sc.cluster)));
+  const int ranks = sc.cluster.num_devices();
+  const bool over = ranks > static_cast<int>(std::thread::hardware_concurrency());
+  out << fmt::format("simulated {:.3f} ms per iteration; running {} MPI ranks{}\n",
+                     1e3 * sim.trace.makespan().seconds().value(), ranks, over ? " (oversubscribed)" : "");
+  if (const int code = run_mpirun(o, ranks, over, dir); code != 0) {
+    std::cerr << fmt::format("gppsim crosscheck: the real run failed (exit {}); the end of {}:\n{}\n", code,
+                             (dir / "exec.log").string(), tail_of(dir / "exec.log"));
+    return code == 2 || code == 3 ? code : 1;
+  }
+  report::ComparisonInfo ci{sc.name, sc.cluster.profile->name, ranks, over, {}};
+  const schedule::Trace measured = read_measured(dir / "measured" / "timings.json", &ci.measured_iterations_s);
+  const auto c = report::compare_traces(strategy, sim.tasks, sim.trace, measured);
+  core::write_file_atomically(dir / "comparison.json", report::comparison_json(c, ci));
+  const std::string md = report::comparison_markdown(c, ci);
+  core::write_file_atomically(dir / "comparison.md", md);
+  out << '\n' << md << fmt::format("\nwrote {}\n", dir.string());
+  return 0;
+}
+
+}  // namespace gppsim::cli
