@@ -67,13 +67,18 @@ void init_parameters(const ExecOp& op, std::uint64_t seed, float* params) {
   for (std::int64_t j = 0; op.scale && j < op.k; ++j) scale[j] = 1.0f + 0.1f * seeded_uniform(seed, 1 + op.id, 9, static_cast<std::uint64_t>(j));
 }
 
-Tensor input_forward(const ExecOp& op, std::uint64_t seed, std::int64_t first, std::size_t rows, MemoryCounter& mem) {
-  auto out = std::make_shared<Buffer>(mem, rows, static_cast<std::size_t>(op.out_width));
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* o = out->row(r);
-    const auto sample = static_cast<std::uint64_t>(first) + r;
-    for (std::size_t j = 0; j < out->cols(); ++j) o[j] = seeded_uniform(seed, 1 + op.id, sample, j);
+Buffer make_dataset(const ExecOp& op, std::uint64_t seed, std::int64_t samples, MemoryCounter& mem) {
+  Buffer out(mem, static_cast<std::size_t>(samples), static_cast<std::size_t>(op.out_width));
+  for (std::size_t r = 0; r < out.rows(); ++r) {
+    float* o = out.row(r);
+    for (std::size_t j = 0; j < out.cols(); ++j) o[j] = seeded_uniform(seed, 1 + op.id, r, j);
   }
+  return out;
+}
+
+Tensor input_forward(const Buffer& dataset, std::int64_t first, std::size_t rows, MemoryCounter& mem) {
+  auto out = std::make_shared<Buffer>(mem, rows, dataset.cols());
+  std::memcpy(out->data(), dataset.row(static_cast<std::size_t>(first)), out->bytes());
   return out;
 }
 

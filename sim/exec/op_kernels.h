@@ -19,8 +19,11 @@ float seeded_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::
 /// the table rows x dim for embedding_bag), from `seed` and the op id only.
 void init_parameters(const ExecOp& op, std::uint64_t seed, float* params);
 
-/// The input op's output for global samples [first, first + rows).
-Tensor input_forward(const ExecOp& op, std::uint64_t seed, std::int64_t first, std::size_t rows, MemoryCounter& mem);
+/// The input op's dataset: one row per sample of the mini-batch (made once, like a loaded
+/// data set; the input's forward copies rows out of it).
+Buffer make_dataset(const ExecOp& op, std::uint64_t seed, std::int64_t samples, MemoryCounter& mem);
+/// The input op's output for global samples [first, first + rows): rows of the dataset.
+Tensor input_forward(const Buffer& dataset, std::int64_t first, std::size_t rows, MemoryCounter& mem);
 /// Inputs side by side (predecessor order), one row per sample.
 Tensor concat(const std::vector<Tensor>& inputs, MemoryCounter& mem);
 /// Splits `grad` by columns into pieces as wide as `widths`.

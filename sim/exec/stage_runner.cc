@@ -34,7 +34,10 @@ StageRunner::StageRunner(const ExecModel& model, const plan::Stage& stage, const
   grads_ = Buffer(mem, 1, n);
   state1_ = Buffer(mem, 1, state_size(setup.optimizer, 1, n));
   state2_ = Buffer(mem, 1, state_size(setup.optimizer, 2, n));
-  for (const auto op : stage.ops) init_parameters(model.ops[op], setup.seed, weights_.data() + offset_[op]);
+  for (const auto op : stage.ops) {
+    init_parameters(model.ops[op], setup.seed, weights_.data() + offset_[op]);
+    if (model.ops[op].kind == ExecOpKind::kInput) datasets_[op] = make_dataset(model.ops[op], setup.seed, setup.mini_batch, mem);
+  }
 }
 
 bool StageRunner::in_stage(model::OpId op) const { return boundary_.stage_of[op] == stage_.id; }
@@ -42,7 +45,7 @@ bool StageRunner::in_stage(model::OpId op) const { return boundary_.stage_of[op]
 Tensor StageRunner::run_forward(const ExecOp& op, const std::vector<Tensor>& in, Stash& stash, std::size_t rows) {
   const float* w = weights_.data() + offset_[op.id];
   switch (op.kind) {
-    case ExecOpKind::kInput: return input_forward(op, setup_.seed, stash.first, rows, mem_);
+    case ExecOpKind::kInput: return input_forward(datasets_.at(op.id), stash.first, rows, mem_);
     case ExecOpKind::kConcat: return concat(in, mem_);
     case ExecOpKind::kEmbeddingBag: return embedding_forward(op, setup_.seed, w, stash.first, rows, mem_);
     case ExecOpKind::kLinear: break;
@@ -170,7 +173,9 @@ std::vector<float> StageRunner::op_weights(model::OpId op) const {
 }
 
 std::size_t StageRunner::static_bytes() const {
-  return weights_.bytes() + grads_.bytes() + state1_.bytes() + state2_.bytes();
+  std::size_t data = 0;
+  for (const auto& [op, d] : datasets_) data += d.bytes();
+  return weights_.bytes() + grads_.bytes() + state1_.bytes() + state2_.bytes() + data;
 }
 
 }  // namespace gppsim::exec

@@ -44,7 +44,7 @@ class StageRunner {
   [[nodiscard]] Buffer& gradients() { return grads_; }
   /// The current weights of one op of the stage.
   [[nodiscard]] std::vector<float> op_weights(model::OpId op) const;
-  /// Bytes of weights, gradients and optimizer state.
+  /// Bytes of weights, gradients, optimizer state and input datasets.
   [[nodiscard]] std::size_t static_bytes() const;
   [[nodiscard]] const plan::Stage& stage() const { return stage_; }
 
@@ -69,6 +69,7 @@ class StageRunner {
   Buffer weights_, grads_, state1_, state2_;
   std::int64_t steps_ = 0;
   std::map<std::int64_t, Stash> stash_;
+  std::map<model::OpId, Buffer> datasets_;  // of the stage's input ops
 };
 
 }  // namespace gppsim::exec
