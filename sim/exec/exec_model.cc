@@ -46,6 +46,24 @@ void derive_linear(const model::Op& op, ExecOp* x) {
                          w + g.n + 2 * g.k, op.parameters));
 }
 
+void derive_attention(const model::Op& op, ExecOp* x) {
+  const bool shaped = op.gemms.size() == 4 && op.gemms[0].n == 3 * op.gemms[0].k && op.gemms[1].batch >= 1 &&
+                      op.gemms[0].k % op.gemms[1].batch == 0;
+  if (!shaped) reject(op, "expected an attention op's four GEMMs (QKV s x 3h x h, scores, context, output)");
+  const std::int64_t s = op.gemms[0].m, h = op.gemms[0].k;
+  x->tokens = s;
+  x->k = h;
+  x->n = h;
+  x->heads = op.gemms[1].batch;
+  if (x->in_width != s * h || x->out_width != s * h) {
+    reject(op, fmt::format("expected input and output of s*h = {} floats per sample, found {} and {}", s * h,
+                           x->in_width, x->out_width));
+  }
+  if (op.parameters != 4 * h * h + 6 * h) {
+    reject(op, fmt::format("expected 4h^2 + 6h = {} parameters, found {}", 4 * h * h + 6 * h, op.parameters));
+  }
+}
+
 void derive_embedding(const model::Op& op, ExecOp* x) {
   if (x->out_width <= 0 || op.parameters % x->out_width != 0) {
     reject(op, fmt::format("expected parameters = rows x dim with dim = {}, found {}", x->out_width, op.parameters));
@@ -70,13 +88,14 @@ ExecOp derive(const model::OpGraph& g, const std::vector<model::OpEdge>& edges, 
   switch (op.kind) {
     case model::OpKind::kInput: x.kind = ExecOpKind::kInput; break;
     case model::OpKind::kLinear: x.kind = ExecOpKind::kLinear; derive_linear(op, &x); break;
+    case model::OpKind::kAttention: x.kind = ExecOpKind::kAttention; derive_attention(op, &x); break;
     case model::OpKind::kConcat:
       x.kind = ExecOpKind::kConcat;
       if (x.in_width != x.out_width) reject(op, fmt::format("expected an activation equal to the sum of the inputs ({} floats), found {}", x.in_width, x.out_width));
       break;
     case model::OpKind::kEmbeddingBag: x.kind = ExecOpKind::kEmbeddingBag; derive_embedding(op, &x); break;
     default:
-      reject(op, fmt::format("its kind is {}; the real backend runs input, linear, concat and embedding_bag ops",
+      reject(op, fmt::format("its kind is {}; the real backend runs input, linear, attention, concat and embedding_bag ops",
                              model::to_string(op.kind)));
   }
   if ((x.kind == ExecOpKind::kInput || x.kind == ExecOpKind::kConcat) && op.parameters != 0) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "sim/core/check.h"
+#include "sim/exec/attention_kernels.h"
 
 namespace gppsim::exec {
 namespace {
@@ -20,17 +21,12 @@ std::uint64_t splitmix64(std::uint64_t x) {
 int to_int(std::size_t v) { return static_cast<int>(v); }
 int to_int(std::int64_t v) { return static_cast<int>(v); }
 
-// x' = x * scale + shift per column (k columns), into a new buffer.
-Buffer scaled_input(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem) {
+// The pre-LayerNorm of a linear op (k scales and k shifts after W and the bias), into a new buffer.
+Buffer normalized_input(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem) {
   const float* scale = params + op.k * op.n + op.n;
-  const float* shift = scale + op.k;
   const std::size_t rows = x.size() / static_cast<std::size_t>(op.k);
   Buffer out(mem, rows, static_cast<std::size_t>(op.k));
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* in = x.data() + r * static_cast<std::size_t>(op.k);
-    float* o = out.row(r);
-    for (std::int64_t j = 0; j < op.k; ++j) o[j] = in[j] * scale[j] + shift[j];
-  }
+  layer_norm_forward(x.data(), rows, static_cast<std::size_t>(op.k), scale, scale + op.k, out.data());
   return out;
 }
 
@@ -58,8 +54,11 @@ float seeded_uniform(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::
 
 void init_parameters(const ExecOp& op, std::uint64_t seed, float* params) {
   const auto n = static_cast<std::size_t>(op.parameters);
-  const float bound = op.kind == ExecOpKind::kLinear ? 1.0f / std::sqrt(static_cast<float>(op.k)) : 0.1f;
+  const bool gemm = op.kind == ExecOpKind::kLinear || op.kind == ExecOpKind::kAttention;
+  const float bound = gemm ? 1.0f / std::sqrt(static_cast<float>(op.k)) : 0.1f;
   for (std::size_t i = 0; i < n; ++i) params[i] = bound * seeded_uniform(seed, 1 + op.id, 7, i);
+  // Attention's LayerNorm scales (its first h parameters) start near 1.
+  for (std::int64_t j = 0; op.kind == ExecOpKind::kAttention && j < op.k; ++j) params[j] += 1.0f;
   if (op.kind != ExecOpKind::kLinear) return;
   float* bias = params + op.k * op.n;
   for (std::int64_t j = 0; op.bias && j < op.n; ++j) bias[j] = 0.1f * seeded_uniform(seed, 1 + op.id, 8, static_cast<std::uint64_t>(j));
@@ -115,7 +114,7 @@ Tensor linear_forward(const ExecOp& op, const float* params, const Buffer& x, Me
   const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
   auto y = std::make_shared<Buffer>(mem, x.rows(), static_cast<std::size_t>(op.out_width));
   Buffer scaled;
-  if (op.scale) scaled = scaled_input(op, params, x, mem);
+  if (op.scale) scaled = normalized_input(op, params, x, mem);
   const float* a = op.scale ? scaled.data() : x.data();
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, to_int(tokens), to_int(op.n), to_int(op.k), 1.0f, a,
               to_int(op.k), params, to_int(op.n), 0.0f, y->data(), to_int(op.n));
@@ -141,19 +140,13 @@ Tensor linear_backward_input(const ExecOp& op, const float* params, const Buffer
   float* dbias = grads + op.k * op.n;
   if (op.bias) add_column_sums(grad.data(), tokens, static_cast<std::size_t>(op.n), dbias);
   if (!op.scale) return dx;
+  // dx holds d(normalised input); through the LayerNorm to the input.
+  Buffer dxn = std::move(*dx);
+  dx = std::make_shared<Buffer>(mem, x.rows(), x.cols());
   const float* scale = params + op.k * op.n + op.n;
   float* dscale = dbias + op.n;
-  float* dshift = dscale + op.k;
-  const auto k = static_cast<std::size_t>(op.k);
-  for (std::size_t t = 0; t < tokens; ++t) {
-    float* d = dx->data() + t * k;
-    const float* in = x.data() + t * k;
-    for (std::size_t j = 0; j < k; ++j) {
-      dscale[j] += d[j] * in[j];
-      dshift[j] += d[j];
-      d[j] *= scale[j];
-    }
-  }
+  layer_norm_backward(x.data(), tokens, static_cast<std::size_t>(op.k), scale, dxn.data(), dx->data(), dscale,
+                      dscale + op.k);
   return dx;
 }
 
@@ -161,7 +154,7 @@ void linear_backward_weight(const ExecOp& op, const float* params, const Buffer&
                             MemoryCounter& mem) {
   const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
   Buffer scaled;
-  if (op.scale) scaled = scaled_input(op, params, x, mem);
+  if (op.scale) scaled = normalized_input(op, params, x, mem);
   const float* a = op.scale ? scaled.data() : x.data();
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, to_int(op.k), to_int(op.n), to_int(tokens), 1.0f, a,
               to_int(op.k), dz.data(), to_int(op.n), 1.0f, grads, to_int(op.n));

@@ -29,13 +29,13 @@ Tensor concat(const std::vector<Tensor>& inputs, MemoryCounter& mem);
 /// Splits `grad` by columns into pieces as wide as `widths`.
 std::vector<Tensor> split_columns(const Buffer& grad, const std::vector<std::int64_t>& widths, MemoryCounter& mem);
 
-/// Linear forward: ReLU((x * scale + shift) W + bias).
+/// Linear forward: ReLU(LN(x) W + bias), LN the optional pre-LayerNorm (scale and shift).
 Tensor linear_forward(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem);
 /// Linear backward, input part: turns `grad` (dY) into dZ in place and returns dX; adds the
-/// bias, scale and shift gradients into `grads`.
+/// bias and LayerNorm gradients into `grads`.
 Tensor linear_backward_input(const ExecOp& op, const float* params, const Buffer& x, const Buffer& y, Buffer& grad,
                              float* grads, MemoryCounter& mem);
-/// Linear backward, weight part: dW += (x * scale + shift)^T dZ.
+/// Linear backward, weight part: dW += LN(x)^T dZ.
 void linear_backward_weight(const ExecOp& op, const float* params, const Buffer& x, const Buffer& dz, float* grads,
                             MemoryCounter& mem);
 

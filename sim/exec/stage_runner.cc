@@ -48,6 +48,10 @@ Tensor StageRunner::run_forward(const ExecOp& op, const std::vector<Tensor>& in,
     case ExecOpKind::kInput: return input_forward(datasets_.at(op.id), stash.first, rows, mem_);
     case ExecOpKind::kConcat: return concat(in, mem_);
     case ExecOpKind::kEmbeddingBag: return embedding_forward(op, setup_.seed, w, stash.first, rows, mem_);
+    case ExecOpKind::kAttention: {
+      const Tensor x = in.size() == 1 ? in.front() : concat(in, mem_);
+      return attention_forward(op, w, x, &stash.attention[op.id], mem_);
+    }
     case ExecOpKind::kLinear: break;
   }
   const Tensor x = in.size() == 1 ? in.front() : concat(in, mem_);
@@ -112,11 +116,20 @@ std::vector<Tensor> StageRunner::run_backward(const ExecOp& op, const Tensor& dy
       for (const auto width : widths) zeros.push_back(std::make_shared<Buffer>(mem_, dy->rows(), static_cast<std::size_t>(width)));
       return zeros;
     }
-    case ExecOpKind::kLinear: break;
+    case ExecOpKind::kLinear:
+    case ExecOpKind::kAttention: break;
   }
-  const Buffer& x = *stash.x.at(op.id);
-  const Tensor dx = linear_backward_input(op, w, x, *stash.y.at(op.id), *dy, g, mem_);
-  if (split) stash.dy[op.id] = dy; else linear_backward_weight(op, w, x, *dy, g, mem_);
+  Tensor dx;
+  if (op.kind == ExecOpKind::kAttention) {
+    const AttentionStash& a = stash.attention.at(op.id);
+    Tensor dqkv;
+    dx = attention_backward_input(op, w, a, *dy, &dqkv, g, mem_);
+    if (split) stash.dqkv[op.id] = dqkv; else attention_backward_weight(op, w, a, *dy, *dqkv, g, mem_);
+  } else {
+    dx = linear_backward_input(op, w, *stash.x.at(op.id), *stash.y.at(op.id), *dy, g, mem_);
+    if (!split) linear_backward_weight(op, w, *stash.x.at(op.id), *dy, g, mem_);
+  }
+  if (split) stash.dy[op.id] = dy;
   if (widths.size() == 1) return {dx};
   return split_columns(*dx, widths, mem_);
 }
@@ -140,6 +153,7 @@ EdgeTensors StageRunner::backward(std::int64_t mb, const EdgeTensors& out_grads,
   }
   if (split) {
     stash.y.clear();
+    for (auto& [id, a] : stash.attention) a.qkv.reset(), a.probs.reset();  // W needs only x, ctx
   } else {
     stash_.erase(mb);
   }
@@ -151,8 +165,11 @@ void StageRunner::weight_grad(std::int64_t mb) {
   for (const auto id : stage_.ops) {
     const ExecOp& op = model_.ops[id];
     float* g = grads_.data() + offset_[id];
+    const float* w = weights_.data() + offset_[id];
     if (op.kind == ExecOpKind::kLinear) {
-      linear_backward_weight(op, weights_.data() + offset_[id], *stash.x.at(id), *stash.dy.at(id), g, mem_);
+      linear_backward_weight(op, w, *stash.x.at(id), *stash.dy.at(id), g, mem_);
+    } else if (op.kind == ExecOpKind::kAttention) {
+      attention_backward_weight(op, w, stash.attention.at(id), *stash.dy.at(id), *stash.dqkv.at(id), g, mem_);
     } else if (op.kind == ExecOpKind::kEmbeddingBag) {
       embedding_backward(op, setup_.seed, *stash.dy.at(id), stash.first, g);
     }
@@ -170,6 +187,21 @@ void StageRunner::optimizer_step() {
 std::vector<float> StageRunner::op_weights(model::OpId op) const {
   const float* w = weights_.data() + offset_.at(op);
   return {w, w + model_.ops[op].parameters};
+}
+
+void StageRunner::set_op_weights(model::OpId op, const std::vector<float>& values) {
+  GPPSIM_CHECK(values.size() == static_cast<std::size_t>(model_.ops[op].parameters), "wrong number of weights");
+  std::copy(values.begin(), values.end(), weights_.data() + offset_.at(op));
+}
+
+double StageRunner::loss(std::int64_t mb) const {
+  double sum = 0.0;
+  for (const auto id : stage_.ops) {
+    if (!model_.ops[id].sink) continue;
+    const Buffer& y = *stash_.at(mb).y.at(id);
+    for (std::size_t i = 0; i < y.size(); ++i) sum += 0.5 * static_cast<double>(y.data()[i]) * y.data()[i];
+  }
+  return sum / static_cast<double>(setup_.mini_batch);
 }
 
 std::size_t StageRunner::static_bytes() const {

@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "sim/exec/attention_kernels.h"
 #include "sim/exec/buffer.h"
 #include "sim/exec/exec_model.h"
 #include "sim/exec/stage_boundary.h"
@@ -44,6 +45,10 @@ class StageRunner {
   [[nodiscard]] Buffer& gradients() { return grads_; }
   /// The current weights of one op of the stage.
   [[nodiscard]] std::vector<float> op_weights(model::OpId op) const;
+  /// Replaces one op's weights (as many values as it has parameters).
+  void set_op_weights(model::OpId op, const std::vector<float>& values);
+  /// The loss of forwarded micro-batch `mb`: 0.5 * sum(y^2) / mini_batch over the stage's sinks.
+  [[nodiscard]] double loss(std::int64_t mb) const;
   /// Bytes of weights, gradients, optimizer state and input datasets.
   [[nodiscard]] std::size_t static_bytes() const;
   [[nodiscard]] const plan::Stage& stage() const { return stage_; }
@@ -51,7 +56,8 @@ class StageRunner {
  private:
   struct Stash {
     std::int64_t first = 0;
-    std::map<model::OpId, Tensor> x, y, dy;
+    std::map<model::OpId, Tensor> x, y, dy, dqkv;
+    std::map<model::OpId, AttentionStash> attention;
   };
   Tensor run_forward(const ExecOp& op, const std::vector<Tensor>& in, Stash& stash, std::size_t rows);
   Tensor output_grad(const ExecOp& op, const std::map<std::size_t, Tensor>& local, const EdgeTensors& out_grads,

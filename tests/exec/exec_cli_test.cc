@@ -99,20 +99,19 @@ TEST(ExecFaults, ARunPastItsTimeLimitEnds) {
   EXPECT_NE(r.out.find("passed its time limit of 0.5 s"), std::string::npos) << r.out;
 }
 
-TEST(ExecFaults, AttentionIsRejectedByName) {
-  const auto dir = testing::scratch("attention");
-  testing::write(dir / "s.yaml", R"(name: attn
-model: {zoo: two_branch, args: {branches: 1, blocks_per_branch: 1, hidden: 16, heads: 2, seq_len: 4}}
+TEST(ExecFaults, ProfiledOpsAreRejectedByName) {
+  const auto dir = testing::scratch("profiled");
+  testing::write(dir / "s.yaml", R"(name: prof
+model: {zoo: chain, args: {layers: 2, forward_time: "1 ms", backward_time: "2 ms", activation_bytes: "4 B", parameter_bytes: "0 B"}}
 cluster: {nodes: 1, gpus_per_node: 1, device: v100-sxm2-16gb, intra_node: {bandwidth: "10 GB/s", latency: "1 us"}}
 training: {mini_batch: 4, dtype: fp32, optimizer: sgd}
 plan: {planner: manual}
 )");
-  testing::write(dir / "st.yaml", "schedule: 1f1b\nmicro_batch_size: 4\nstages:\n  - {id: 0, ops: [input, b0.k0.attn, "
-                                  "b0.k0.lin1, b0.k0.lin2, concat], devices: [0]}\n");
+  testing::write(dir / "st.yaml", "schedule: 1f1b\nmicro_batch_size: 4\nstages:\n  - {id: 0, ops: [layer0, layer1], devices: [0]}\n");
   const auto r = mpirun(1, fmt::format("{} exec {} --strategy {} --out {}", testing::binary(), (dir / "s.yaml").string(),
                                        (dir / "st.yaml").string(), (dir / "out").string()));
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("cannot run op 'b0.k0.attn': its kind is attention"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cannot run op 'layer0': its kind is profiled"), std::string::npos) << r.out;
 }
 
 }  // namespace
