@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <memory>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -334,6 +335,54 @@ TEST(GraphPipeSearch, FeasibilityIsMonotoneInTheTarget) {
   }
   EXPECT_TRUE(was_feasible);
   EXPECT_GT(search.states_evaluated(), 0);
+}
+
+}  // namespace
+}  // namespace gppsim::plan
+
+namespace gppsim::plan {
+namespace {
+
+/// Stage lists equal op for op and degree for degree.
+bool same_stages(const std::vector<PlannedStage>& a, const std::vector<PlannedStage>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].ops != b[i].ops || a[i].devices != b[i].devices) return false;
+  }
+  return true;
+}
+
+// One search object keeps memo entries across targets and reuses them only inside the target
+// interval where a state's answer cannot change. Independent re-computation: at every target, in
+// a scrambled order and with the micro-batch size switching, it must give exactly what a fresh
+// object (no earlier calls) gives.
+TEST(GraphPipeSearch, ReusedAnswersEqualFreshOnes) {
+  model::MmtArgs args;
+  args.branches = 3;
+  args.layers_per_branch = 3;
+  const auto w = summit_world(args, 8, 64, {4, 8});
+  const SpTree tree = decompose_series_parallel(w->model.graph);
+  const StageEstimator est(w->request());
+  GraphPipeSearch shared(tree, est);
+  std::vector<std::pair<std::int64_t, double>> asks;
+  for (double t = 2e-4; t < 2e-1; t *= 1.3) asks.emplace_back(t < 1e-2 ? 8 : 4, t);
+  const std::size_t grid = asks.size();
+  for (std::size_t i = 0; i < grid; ++i) asks.emplace_back(asks[i].first, asks[i].second * 1.0004);
+  std::shuffle(asks.begin(), asks.end(), std::mt19937(7));
+  asks.emplace_back(8, std::numeric_limits<double>::infinity());
+  int feasible = 0;
+  for (const auto& [b, t] : asks) {
+    GraphPipeSearch fresh(tree, est);
+    const auto want = fresh.solve(b, core::Seconds(t));
+    const auto got = shared.solve(b, core::Seconds(t));
+    ASSERT_EQ(got.has_value(), want.has_value()) << "b " << b << " target " << t;
+    if (!want) continue;
+    ++feasible;
+    EXPECT_EQ(got->in_flight, want->in_flight) << "b " << b << " target " << t;
+    EXPECT_TRUE(same_stages(got->stages, want->stages)) << "b " << b << " target " << t;
+  }
+  EXPECT_GT(feasible, 10);
+  EXPECT_LT(feasible, static_cast<int>(asks.size()));  // some targets are too tight
 }
 
 }  // namespace

@@ -1,0 +1,265 @@
+// GraphPipeSearch: candidate stages and their cached figures, memo tables, reconstruction and
+// the public forwarding functions. The DP transitions are in graphpipe_search.cc.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/core/check.h"
+#include "sim/plan/graphpipe_search_impl.h"
+
+namespace gppsim::plan {
+
+using graphpipe_detail::kInf;
+using graphpipe_detail::log2_of;
+using graphpipe_detail::SeqKind;
+using graphpipe_detail::ParKind;
+using graphpipe_detail::Unit;
+using graphpipe_detail::UnitPoint;
+
+GraphPipeSearch::Impl::Impl(const SpTree& tree, const StageEstimator& estimator)
+    : tree_(tree),
+      est_(estimator),
+      n_dev_(estimator.devices()),
+      levels_(log2_of(std::bit_floor(static_cast<unsigned>(n_dev_))) + 1) {
+  for (std::size_t v = 0; v < tree.nodes.size(); ++v) elements_.push_back(tree.sequence(static_cast<int>(v)));
+  seq_ids_.resize(tree.nodes.size());
+  seg_ids_.resize(tree.nodes.size());
+  par_ids_.resize(tree.nodes.size());
+  group_ids_.resize(tree.nodes.size());
+}
+
+std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_batch, core::Seconds target) {
+  GPPSIM_CHECK(std::has_single_bit(static_cast<std::uint64_t>(micro_batch)) && micro_batch <= est_.sizes().back(),
+               fmt::format("micro-batch {} is not a tabulated power of two", micro_batch));
+  GPPSIM_CHECK(!std::isnan(target.value()), "the target time per sample is NaN");
+  // Memo entries carry their own target interval; only a new micro-batch size retires them.
+  if (micro_batch != b_) ++epoch_;
+  b_ = micro_batch;
+  row_ = static_cast<std::size_t>(log2_of(b_)) * static_cast<std::size_t>(levels_);
+  target_ = target.value();
+  count_ = est_.mini_batch() / micro_batch;
+  window_ = graphpipe_detail::Interval{};
+  const int root = tree_.root;
+  const int length = len(root);
+  const int v = seq(root, 0, length, n_dev_, 0);
+  if (v >= kInf) return std::nullopt;
+  SearchSolution out;
+  out.in_flight = v;
+  emit_seq(root, 0, length, n_dev_, 0, out.stages);
+  return out;
+}
+
+void GraphPipeSearch::Impl::append_range(int s, int i, int k, std::vector<model::OpId>& ops) const {
+  for (int e = i; e < k; ++e) {
+    const auto& o = node(at(s, e)).ops;
+    ops.insert(ops.end(), o.begin(), o.end());
+  }
+}
+
+// ---- candidate stages ------------------------------------------------------------------------
+
+int GraphPipeSearch::Impl::make_unit(std::vector<model::OpId> ops) {
+  Unit u;
+  u.load = est_.load(ops);
+  u.too_big = est_.static_memory(u.load) > est_.capacity();
+  u.ops = std::move(ops);
+  u.points.resize(est_.sizes().size() * static_cast<std::size_t>(levels_));
+  units_.push_back(std::move(u));
+  return static_cast<int>(units_.size()) - 1;
+}
+
+int& GraphPipeSearch::Impl::slot(std::vector<int>& table, std::size_t size, std::size_t index) {
+  if (table.empty()) table.assign(size, -1);
+  return table[index];
+}
+
+int& GraphPipeSearch::Impl::pair_slot(std::vector<std::vector<int>>& tables, int node_id, int length, int i, int k) {
+  const auto l = static_cast<std::size_t>(length) + 1;
+  return slot(tables[static_cast<std::size_t>(node_id)], l * l,
+              static_cast<std::size_t>(i) * l + static_cast<std::size_t>(k));
+}
+
+int GraphPipeSearch::Impl::seg_unit(int s, int i, int k) {
+  int& id = pair_slot(seg_ids_, s, len(s), i, k);
+  if (id < 0) {
+    std::vector<model::OpId> ops;
+    append_range(s, i, k, ops);
+    id = make_unit(std::move(ops));
+  }
+  return id;
+}
+
+int GraphPipeSearch::Impl::group_unit(int p, int a, int g) {
+  int& id = pair_slot(group_ids_, p, branches(p), a, g);
+  if (id < 0) {
+    std::vector<model::OpId> ops;
+    for (int c = a; c < g; ++c) {
+      const auto& o = node(node(p).children[static_cast<std::size_t>(c)]).ops;
+      ops.insert(ops.end(), o.begin(), o.end());
+    }
+    id = make_unit(std::move(ops));
+  }
+  return id;
+}
+
+namespace {
+
+std::uint64_t pack(int a, int b, int c, int d) {
+  GPPSIM_CHECK(a < (1 << 20) && b < (1 << 13) && c < (1 << 13) && d < (1 << 13), "SP tree too large to index");
+  return (static_cast<std::uint64_t>(a) << 39) | (static_cast<std::uint64_t>(b) << 26) |
+         (static_cast<std::uint64_t>(c) << 13) | static_cast<std::uint64_t>(d);
+}
+
+}  // namespace
+
+/// X: elements i..p-1 of s (ending at the fork) plus the first h1 elements of branch 0 of p.
+int GraphPipeSearch::Impl::x_unit(int s, int i, int p, int h1) {
+  const std::uint64_t key = (std::uint64_t{0} << 62) | pack(s, i, p, h1);
+  auto [it, fresh] = hashed_ids_.try_emplace(key, -1);
+  if (fresh) {
+    std::vector<model::OpId> ops;
+    append_range(s, i, p, ops);
+    append_range(first_branch(at(s, p)), 0, h1, ops);
+    it->second = make_unit(std::move(ops));
+  }
+  return it->second;
+}
+
+/// Y: the last branch of p from element h2 on, plus elements p+1..k2-1 of s (from the join).
+int GraphPipeSearch::Impl::y_unit(int s, int p, int h2, int k2) {
+  const std::uint64_t key = (std::uint64_t{1} << 62) | pack(s, p, h2, k2);
+  auto [it, fresh] = hashed_ids_.try_emplace(key, -1);
+  if (fresh) {
+    std::vector<model::OpId> ops;
+    const int last = last_branch(at(s, p));
+    append_range(last, h2, len(last), ops);
+    append_range(s, p + 1, k2, ops);
+    it->second = make_unit(std::move(ops));
+  }
+  return it->second;
+}
+
+double GraphPipeSearch::Impl::unit_tps(int u, int d) const {
+  return est_.time_per_sample(units_[static_cast<std::size_t>(u)].load, b_, d).value();
+}
+
+// Memory grows with the in-flight count, so "fits" is "held <= the most that fit"; that bound is
+// found once per (unit, b, d) with the estimator's own formula, so the answers are its answers.
+std::int32_t GraphPipeSearch::Impl::unit_max_held(int u, int d) const {
+  const StageLoad& load = units_[static_cast<std::size_t>(u)].load;
+  auto ok = [&](std::int64_t h) { return est_.memory(load, b_, d, h) <= est_.capacity(); };
+  std::int64_t lo = -1;  // invariant: lo fits (or is -1), hi does not (or is count_ + 1)
+  std::int64_t hi = count_ + 1;
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (ok(mid) ? lo : hi) = mid;
+  }
+  return static_cast<std::int32_t>(lo);
+}
+
+// The least compute per sample over degrees 1..d, for every power-of-two d <= min(b, devices):
+// "hopeless" is then one comparison with the same values the per-degree loop would compare.
+void GraphPipeSearch::Impl::fill_least_compute(int u) {
+  const Unit& unit = units_[static_cast<std::size_t>(u)];
+  double least = std::numeric_limits<double>::infinity();
+  for (int d = 1; d <= n_dev_ && d <= b_; d *= 2) {
+    const auto index = static_cast<std::size_t>(log2_of(b_ / d));
+    least = std::min(least, unit.load.compute[index].value() / static_cast<double>(b_));
+    point(u, d).least_compute = least;
+  }
+}
+
+// ---- memo tables -----------------------------------------------------------------------------
+
+std::uint64_t GraphPipeSearch::Impl::cell(int range, int n, int m) const {
+  GPPSIM_CHECK(n >= 0 && n <= n_dev_ && m >= 0 && m <= n_dev_, fmt::format("DP cell n={} m={} out of range", n, m));
+  const auto side = static_cast<std::uint64_t>(n_dev_) + 1;
+  return (static_cast<std::uint64_t>(range) * side + static_cast<std::uint64_t>(n)) * side +
+         static_cast<std::uint64_t>(m);
+}
+
+std::uint64_t GraphPipeSearch::Impl::seq_key(int s, int i, int j, int n, int m) {
+  int& id = pair_slot(seq_ids_, s, len(s), i, j);
+  if (id < 0) id = seq_ranges_++;
+  return cell(id, n, m);
+}
+
+std::uint64_t GraphPipeSearch::Impl::par_key(int p, int a, int h1, int h2, int n, int m) {
+  const auto l1 = static_cast<std::size_t>(len(first_branch(p))) + 1;
+  const auto l2 = static_cast<std::size_t>(len(last_branch(p))) + 1;
+  const auto r = static_cast<std::size_t>(branches(p)) + 1;
+  const std::size_t index = a == 0 ? static_cast<std::size_t>(h1) * l2 + static_cast<std::size_t>(h2)
+                                   : l1 * l2 + static_cast<std::size_t>(a) * l2 + static_cast<std::size_t>(h2);
+  int& id = slot(par_ids_[static_cast<std::size_t>(p)], l1 * l2 + r * l2, index);
+  if (id < 0) id = par_ranges_++;
+  return cell(id, n, m);
+}
+
+// ---- reconstruction --------------------------------------------------------------------------
+// Each state is re-asked first: an entry reused at this target may point at sub-states whose
+// entries were overwritten at other targets since; re-asking recomputes them, with the same
+// answer, because this target lies in the interval the parent's answer was valid for.
+
+void GraphPipeSearch::Impl::emit_seq(int s, int i, int j, int n, int m, std::vector<PlannedStage>& out) {
+  if (i == j) return;
+  const int v = seq(s, i, j, n, m);
+  const SeqEntry e = seq_table_.at(seq_key(s, i, j, n, m));
+  GPPSIM_CHECK(v < kInf && reusable(e), "reconstructing a DP state that was not solved");
+  const SeqChoice& c = e.choice;
+  if (c.kind == SeqKind::kSegment) {
+    emit_unit(seg_unit(s, i, c.k), c.dx, out);
+    emit_seq(s, c.k, j, n - c.dx, m, out);
+  } else if (c.kind == SeqKind::kParallel) {
+    const int p = at(s, i);
+    const int m2 = i + 1 == j ? m : seq(s, i + 1, j, n - c.np, m);
+    emit_par(p, 0, 0, len(last_branch(p)), c.np, m2, out);
+    emit_seq(s, i + 1, j, n - c.np, m, out);
+  } else {
+    const int q = at(s, c.p);
+    const bool has_y = c.h2 < len(last_branch(q));
+    if (c.h1 > 0) emit_unit(x_unit(s, i, c.p, c.h1), c.dx, out);
+    const int mrest = c.k == j ? m : seq(s, c.k, j, c.nrest, m);
+    emit_par(q, 0, c.h1, c.h2, c.np, has_y ? mrest + 1 : mrest, out);
+    if (has_y) emit_unit(y_unit(s, c.p, c.h2, c.k), c.dy, out);
+    emit_seq(s, c.k, j, c.nrest, m, out);
+  }
+}
+
+void GraphPipeSearch::Impl::emit_par(int p, int a, int h1, int h2, int n, int m, std::vector<PlannedStage>& out) {
+  const int a0 = a;
+  const int h10 = h1;
+  const int end = normalise(p, a, h1, h2);
+  if (a >= end) return;
+  const int v = par(p, a0, h10, h2, n, m);
+  const ParEntry e = par_table_.at(par_key(p, a, h1, h2, n, m));
+  GPPSIM_CHECK(v < kInf && reusable(e), "reconstructing a DP state that was not solved");
+  if (e.choice.kind == ParKind::kSingle) {
+    const int c = node(p).children[static_cast<std::size_t>(a)];
+    const int lo = a == 0 ? h1 : 0;
+    const int hi = a == branches(p) - 1 ? h2 : len(c);
+    emit_seq(c, lo, hi, e.choice.devices, m, out);
+    emit_par(p, a + 1, h1, h2, n - e.choice.devices, m, out);
+  } else {
+    emit_unit(group_unit(p, a, e.choice.g), e.choice.devices, out);
+    emit_par(p, e.choice.g, 0, h2, n - e.choice.devices, m, out);
+  }
+}
+
+// ---- public forwarding -----------------------------------------------------------------------
+
+GraphPipeSearch::GraphPipeSearch(const SpTree& tree, const StageEstimator& estimator)
+    : impl_(std::make_unique<Impl>(tree, estimator)) {}
+
+GraphPipeSearch::~GraphPipeSearch() = default;
+
+std::optional<SearchSolution> GraphPipeSearch::solve(std::int64_t micro_batch, core::Seconds target) {
+  return impl_->solve(micro_batch, target);
+}
+
+std::int64_t GraphPipeSearch::states_evaluated() const { return impl_->states(); }
+
+}  // namespace gppsim::plan
