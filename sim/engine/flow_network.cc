@@ -62,7 +62,7 @@ FlowNetwork::FlowNetwork(std::vector<core::BytesPerSecond> capacities)
   }
 }
 
-FlowId FlowNetwork::start(std::vector<hw::LinkId> links, core::Bytes bytes, core::Time now) {
+FlowId FlowNetwork::start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now) {
   advance_clock(now);
   check_links(links);
   const double b = bytes.value();
@@ -80,15 +80,16 @@ FlowId FlowNetwork::start(std::vector<hw::LinkId> links, core::Bytes bytes, core
     project(slot, now);
     return id;
   }
-  flow.links = std::move(links);
+  flow.links.assign(links.begin(), links.end());
   attach(slot);
   record_change(flow);
   batch_starts_.push_back(slot);
+  batch_log_.push_back(Change{slot, true});
   return id;
 }
 
 std::optional<std::pair<core::Time, FlowId>> FlowNetwork::next_completion() {
-  if (batch_changes_ > 0) reshare_pending();
+  if (batch_changes_ > 0 && !answer_is_final()) reshare_pending();
   if (completions_.empty()) return std::nullopt;
   return std::make_pair(completions_.front().time, completions_.front().flow);
 }
@@ -108,12 +109,24 @@ void FlowNetwork::finish(FlowId flow, core::Time now) {
   GPPSIM_CHECK(is_done(state), fmt::format("flow {} finishes at {} ps with {} of {} B left", flow,
                                            now.ps(), state.remaining_bytes, state.initial_bytes));
   detach(slot);
-  // next_completion() left nothing pending, so this finish opens the batch.
-  if (!state.links.empty()) {
-    batch_opens_with_finish_ = true;
-    record_change(state);
+  slot_of_[flow] = kNoSlot;
+  if (state.links.empty()) {
+    recycle_slot(slot);
+    return;
   }
-  release_slot(slot);
+  // The slot keeps its links until the batch is re-shared, for settle_candidates' replay.
+  record_change(state);
+  batch_log_.push_back(Change{slot, false});
+  batch_finished_.push_back(slot);
+}
+
+bool FlowNetwork::answer_is_final() const {
+  // Finishes alone cannot move a completion due now: every flow projected at now_ is already
+  // done (projections round up), so re-sharing projects it at now_ again, and every other flow
+  // it re-projects lands after now_. The earliest entry is then the same with or without the
+  // re-share, which can wait for the whole burst of flows that complete together. A pending
+  // start must be shared at once: a tiny flow may complete at now_ too.
+  return batch_starts_.empty() && !completions_.empty() && completions_.front().time == now_;
 }
 
 core::BytesPerSecond FlowNetwork::rate(FlowId flow) const {
@@ -125,7 +138,9 @@ core::BytesPerSecond FlowNetwork::rate(FlowId flow) const {
   return core::BytesPerSecond(active_flow(flow).rate);
 }
 
-std::size_t FlowNetwork::active_flows() const { return slots_.size() - free_slots_.size(); }
+std::size_t FlowNetwork::active_flows() const {
+  return slots_.size() - free_slots_.size() - batch_finished_.size();
+}
 
 void FlowNetwork::advance_clock(core::Time now) {
   GPPSIM_CHECK(now >= now_, fmt::format("time went backwards: {} ps after {} ps", now.ps(),
@@ -135,7 +150,7 @@ void FlowNetwork::advance_clock(core::Time now) {
   now_ = now;
 }
 
-void FlowNetwork::check_links(const std::vector<hw::LinkId>& links) {
+void FlowNetwork::check_links(std::span<const hw::LinkId> links) {
   GPPSIM_CHECK(!links.empty(), "a flow must cross at least one link");
   ++epoch_;
   for (const hw::LinkId l : links) {
@@ -169,16 +184,16 @@ FlowNetwork::Slot FlowNetwork::allocate_slot(FlowId id) {
     GPPSIM_CHECK(slots_.size() < kNoSlot, "too many concurrently active flows");
     slot = static_cast<Slot>(slots_.size());
     slots_.emplace_back();
+    heap_pos_.push_back(kNotQueued);
   }
   slots_[slot].id = id;
   slot_of_.push_back(slot);
   return slot;
 }
 
-void FlowNetwork::release_slot(Slot slot) {
+void FlowNetwork::recycle_slot(Slot slot) {
   FlowState& flow = slots_[slot];
-  GPPSIM_CHECK(flow.heap_pos == kNotQueued, fmt::format("flow {} is still queued", flow.id));
-  slot_of_[flow.id] = kNoSlot;
+  GPPSIM_CHECK(heap_pos_[slot] == kNotQueued, fmt::format("flow {} is still queued", flow.id));
   flow.links.clear();
   flow.where.clear();
   free_slots_.push_back(slot);
@@ -228,31 +243,43 @@ void FlowNetwork::reshare_pending() {
     const FlowState& flow = slots_[s];
     if (flow.rate_changed) {
       project(s, now_);
-    } else if (batch_changes_ > 1 && projection(flow, now_) != completions_[flow.heap_pos].time) {
+    } else if (batch_changes_ > 1 && projection(flow, now_) != completions_[heap_pos_[s]].time) {
       candidates_.push_back(Candidate{s, flow.rate, false});
     }
   }
   if (!candidates_.empty()) settle_candidates();
+  for (const Slot s : batch_finished_) recycle_slot(s);
   dirty_links_.clear();
   batch_starts_.clear();
+  batch_finished_.clear();
+  batch_log_.clear();
   batch_changes_ = 0;
-  batch_opens_with_finish_ = false;
 }
 
 void FlowNetwork::settle_candidates() {
-  // Replays the states between the changes: the batch is at most one leading finish and then
-  // starts, so the state after each change but the last is the final one without the starts
-  // that followed it. Rates depend only on the flows present, not on the order of the lists.
+  // Replays the states between the changes: from the state before the batch (without its
+  // starts, with its finished flows), each change in turn, re-sharing after each but the last.
+  // Rates depend only on the flows present, not on the order of the lists. The finished flows
+  // join component_flows_ for the replay (their links are all in the component: they seeded it).
   saved_rates_.clear();
   for (const Slot s : component_flows_) saved_rates_.push_back(slots_[s].rate);
+  const std::size_t collected = component_flows_.size();
   for (auto it = batch_starts_.rbegin(); it != batch_starts_.rend(); ++it) detach(*it);
-  std::size_t attached = 0;
-  if (!batch_opens_with_finish_) attach(batch_starts_[attached++]);
-  while (attached < batch_starts_.size()) {
+  for (const Slot s : batch_finished_) {
+    attach(s);
+    component_flows_.push_back(s);
+  }
+  for (std::size_t i = 0; i < batch_log_.size(); ++i) {
+    if (batch_log_[i].start) {
+      attach(batch_log_[i].slot);
+    } else {
+      detach(batch_log_[i].slot);
+    }
+    if (i + 1 == batch_log_.size()) break;
     progressive_filling();
     for (Candidate& c : candidates_) c.moved = c.moved || slots_[c.slot].rate != c.rate;
-    attach(batch_starts_[attached++]);
   }
+  component_flows_.resize(collected);
   for (std::size_t i = 0; i < component_flows_.size(); ++i) {
     slots_[component_flows_[i]].rate = saved_rates_[i];
   }
@@ -364,13 +391,13 @@ core::Time FlowNetwork::projection(const FlowState& flow, core::Time now) {
 void FlowNetwork::project(Slot slot, core::Time now) {
   FlowState& flow = slots_[slot];
   const Completion c{projection(flow, now), flow.id, slot};
-  if (flow.heap_pos == kNotQueued) {
+  if (heap_pos_[slot] == kNotQueued) {
     completions_.push_back(c);
     place(completions_.size() - 1, c);
     sift_up(completions_.size() - 1);
     return;
   }
-  const std::size_t pos = flow.heap_pos;
+  const std::size_t pos = heap_pos_[slot];
   if (c.time == completions_[pos].time) return;  // same key: the heap order still holds
   const bool earlier = earlier_completion(c, completions_[pos]);
   completions_[pos] = c;
@@ -410,16 +437,27 @@ void FlowNetwork::sift_down(std::size_t pos) {
 
 void FlowNetwork::place(std::size_t pos, const Completion& c) {
   completions_[pos] = c;
-  slots_[c.slot].heap_pos = pos;
+  heap_pos_[c.slot] = pos;
 }
 
 void FlowNetwork::pop_completion() {
-  slots_[completions_.front().slot].heap_pos = kNotQueued;
+  heap_pos_[completions_.front().slot] = kNotQueued;
   const Completion last = completions_.back();
   completions_.pop_back();
-  if (completions_.empty()) return;
-  place(0, last);
-  sift_down(0);
+  const std::size_t n = completions_.size();
+  if (n == 0) return;
+  // Bottom-up: the last entry is usually due late, so walking the hole down to a leaf along
+  // the earlier children (one comparison per level) and then sifting the entry up from there
+  // beats sifting it down from the root (two per level). (time, flow) keys are unique, so the
+  // heap answers the same either way.
+  std::size_t hole = 0;
+  for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
+    if (child + 1 < n && earlier_completion(completions_[child + 1], completions_[child])) ++child;
+    place(hole, completions_[child]);
+    hole = child;
+  }
+  place(hole, last);
+  sift_up(hole);
 }
 
 const FlowNetwork::FlowState& FlowNetwork::active_flow(FlowId flow) const {

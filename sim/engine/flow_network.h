@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -29,7 +31,8 @@ using FlowId = std::size_t;
 /// Time contract: every call's `now` is >= the previous call's (checked). Changes recorded by
 /// start() and finish() wait for the next next_completion() or rate(), so a batch of changes
 /// always belongs to one picosecond: a call at a later time first re-shares what is pending at
-/// the earlier one. Callers get the most from batching when they make every change of a
+/// the earlier one. Finishes of flows that complete in the same picosecond share one re-share.
+/// Callers get the most from batching when they make every change of a
 /// picosecond before asking next_completion() (e.g. an event loop that consults the network
 /// only once no event is left at the current time).
 class FlowNetwork {
@@ -39,9 +42,17 @@ class FlowNetwork {
 
   /// Starts moving `bytes` over `links` at time `now` (>= every earlier call's time). A flow of
   /// 0 bytes completes at `now`. `links` must be non-empty. The re-share is deferred.
-  FlowId start(std::vector<hw::LinkId> links, core::Bytes bytes, core::Time now);
+  /// The links are copied (into storage recycled from finished flows, so that steady-state
+  /// starts do not allocate).
+  FlowId start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now);
+  /// start() over a braced list of links.
+  FlowId start(std::initializer_list<hw::LinkId> links, core::Bytes bytes, core::Time now) {
+    return start(std::span<const hw::LinkId>(links.begin(), links.size()), bytes, now);
+  }
   /// The earliest time an active flow completes, and that flow (smallest id on ties);
-  /// nullopt when no flow is active. Re-shares what start() and finish() left pending first.
+  /// nullopt when no flow is active. Re-shares what start() and finish() left pending first,
+  /// except while only finishes are pending and a completion is due at the current time: that
+  /// answer does not depend on the re-share, which then waits for the rest of the burst.
   [[nodiscard]] std::optional<std::pair<core::Time, FlowId>> next_completion();
   /// Removes the flow that next_completion() named, at its completion time `now`; the re-share
   /// of the bandwidth it held is deferred.
@@ -49,6 +60,9 @@ class FlowNetwork {
   /// Current rate of an active flow. Re-shares what is pending first: logically const (the
   /// rates are a function of the recorded flows), so it may update the deferred state.
   [[nodiscard]] core::BytesPerSecond rate(FlowId flow) const;
+  /// Reserves room for `flows` flows started over the network's life (an estimate), so that
+  /// the FlowId index does not grow by copying.
+  void reserve_flows(std::size_t flows) { slot_of_.reserve(flows); }
   /// Flows started and not yet finished (zero-byte ones included).
   [[nodiscard]] std::size_t active_flows() const;
 
@@ -71,7 +85,6 @@ class FlowNetwork {
     bool rate_changed = false;        ///< the last progressive filling changed `rate`
     FlowId id = 0;
     double initial_bytes = 0.0;
-    std::size_t heap_pos = kNotQueued;  ///< index of its projected completion in completions_
     std::vector<std::size_t> where;   ///< where[k]: index of this slot in links[k]'s flow list
   };
 
@@ -111,15 +124,18 @@ class FlowNetwork {
   /// (at that time) before moving now_ to `now`.
   void advance_clock(core::Time now);
   /// Checks that `links` is non-empty, in range and free of repeats.
-  void check_links(const std::vector<hw::LinkId>& links);
+  void check_links(std::span<const hw::LinkId> links);
   /// Brings remaining_bytes from `updated` to `now` at the current rate.
   static void advance_flow(FlowState& flow, core::Time now);
   /// Whether what is left of the flow is floating-point residue (or nothing).
   [[nodiscard]] static bool is_done(const FlowState& flow);
   /// A recycled or new slot for flow `id`, registered in slot_of_.
   Slot allocate_slot(FlowId id);
-  /// Unregisters the slot's flow and returns the slot to free_slots_.
-  void release_slot(Slot slot);
+  /// Returns the slot of a finished flow (no longer in slot_of_) to free_slots_.
+  void recycle_slot(Slot slot);
+  /// Whether next_completion() may answer without re-sharing the pending batch: it holds only
+  /// finishes and a completion is due at now_ (the answer is then the same either way).
+  [[nodiscard]] bool answer_is_final() const;
   /// Appends the slot to the flow list of each of its links.
   void attach(Slot slot);
   /// Swap-removes the slot from the flow list of each of its links.
@@ -161,13 +177,22 @@ class FlowNetwork {
   std::vector<Slot> free_slots_;
   std::vector<Slot> slot_of_;          ///< FlowId -> Slot, kNoSlot once finished
   std::vector<Completion> completions_;  ///< indexed min-heap on (time, flow), no stale entries
+  /// Per slot: index of its flow's projected completion in completions_ (kept apart from
+  /// FlowState so that heap moves touch one small array).
+  std::vector<std::size_t> heap_pos_;
   core::Time now_;                     ///< latest time passed to start() or finish()
   std::uint64_t epoch_ = 0;            ///< component walk counter for the marks
   // The pending batch: changes at now_ not yet re-shared.
   std::vector<hw::LinkId> dirty_links_;  ///< links of the changed flows (may repeat)
+  /// One change of the pending batch: a start with bytes or a finish of a flow with links.
+  struct Change {
+    Slot slot = kNoSlot;
+    bool start = false;
+  };
   std::vector<Slot> batch_starts_;     ///< flows with bytes started in the batch, in order
+  std::vector<Slot> batch_finished_;   ///< finished flows whose slots wait for the re-share
+  std::vector<Change> batch_log_;      ///< every change of the batch, in order
   std::size_t batch_changes_ = 0;      ///< starts with bytes and finishes with links
-  bool batch_opens_with_finish_ = false;  ///< the first change was a finish
   // Scratch reused by every re-share, so a re-share does not allocate in steady state.
   std::vector<hw::LinkId> component_links_;
   std::vector<Slot> component_flows_;

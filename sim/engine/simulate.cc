@@ -1,35 +1,33 @@
 #include "sim/engine/simulate.h"
 
-#include <queue>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "sim/core/check.h"
+#include "sim/engine/event_lanes.h"
 #include "sim/engine/flow_network.h"
+#include "sim/core/huge_pages.h"
 #include "sim/engine/task_costs.h"
 
 namespace gppsim::engine {
+using core::advise_huge_pages;
+using core::assign_huge;
 namespace {
 
 using schedule::TaskId;
 
-enum class EventKind : std::uint8_t { kComputeDone, kLatencyDone };
-
-struct Event {
-  core::Time time;
-  std::uint64_t seq;
-  EventKind kind;
-  std::size_t id;  // task id (compute) or job id (latency)
-  friend bool operator>(const Event& a, const Event& b) {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-  }
+// A route between two devices, looked up once per device pair: the links and the latency
+// every transfer between them is charged.
+struct CachedRoute {
+  std::vector<hw::LinkId> links;
+  core::Time latency;
 };
 
 // One point-to-point movement of bytes: a whole transfer task or one hop of an all-reduce step.
 struct Job {
   TaskId owner;
-  hw::Route route;
+  std::size_t route;  // index in Simulator::routes_
   core::Bytes bytes;
 };
 
@@ -52,9 +50,10 @@ class Simulator {
  public:
   explicit Simulator(const SimulationInput& in)
       : in_(in), costs_(in.strategy, in.model, in.op_cost, in.optimizer), net_(link_capacities(in.topology)),
-        remaining_(in.tasks.size()), next_(static_cast<std::size_t>(in.tasks.num_devices()), 0),
+        next_(static_cast<std::size_t>(in.tasks.num_devices()), 0),
         busy_(next_.size(), false), dynamic_(next_.size()), dynamic_peak_(next_.size()) {
-    trace_.tasks.resize(in.tasks.size());
+    assign_huge(trace_.tasks, in.tasks.size(), schedule::TaskTiming{});
+    reserve_flows();
     build_dependents();
     init_static_memory();
   }
@@ -73,18 +72,39 @@ class Simulator {
   }
 
  private:
-  void build_dependents() {
-    dep_begin_.assign(in_.tasks.size() + 1, 0);
+  // One flow per transfer task and 2 (n - 1) n per all-reduce over n devices.
+  void reserve_flows() {
+    std::size_t flows = 0;
     for (TaskId t = 0; t < in_.tasks.size(); ++t) {
-      remaining_[t] = static_cast<std::uint32_t>(in_.tasks.deps(t).size());
-      for (const TaskId d : in_.tasks.deps(t)) ++dep_begin_[d + 1];
+      const auto& kind = in_.tasks.kind(t);
+      if (std::holds_alternative<schedule::TransferTask>(kind)) ++flows;
+      if (const auto* a = std::get_if<schedule::AllReduceTask>(&kind)) flows += 2 * a->ring.size() * a->ring.size();
+    }
+    flow_job_.reserve(flows);
+    advise_huge_pages(flow_job_);
+    net_.reserve_flows(flows);
+  }
+
+  // dependents_ lists, for each task, the tasks that depend on it, in increasing id order.
+  void build_dependents() {
+    const std::size_t n = in_.tasks.size();
+    assign_huge(remaining_, n, std::uint32_t{0});
+    GPPSIM_CHECK(n < UINT32_MAX && in_.tasks.num_dependencies() < UINT32_MAX, "too many tasks or dependencies");
+    assign_huge(dep_begin_, n + 1, std::uint32_t{0});
+    for (TaskId t = 0; t < n; ++t) {
+      const auto deps = in_.tasks.deps(t);
+      remaining_[t] = static_cast<std::uint32_t>(deps.size());
+      for (const TaskId d : deps) ++dep_begin_[d + 1];
     }
     for (std::size_t i = 1; i < dep_begin_.size(); ++i) dep_begin_[i] += dep_begin_[i - 1];
-    dependents_.resize(dep_begin_.back());
-    std::vector<std::size_t> fill(dep_begin_.begin(), dep_begin_.end() - 1);
-    for (TaskId t = 0; t < in_.tasks.size(); ++t) {
-      for (const TaskId d : in_.tasks.deps(t)) dependents_[fill[d]++] = t;
+    assign_huge(dependents_, dep_begin_.back(), std::uint32_t{0});
+    // dep_begin_[d] serves as d's fill cursor (tasks visited in increasing order, so each list
+    // ascends) and ends at the start of d + 1's list; shifting it back restores the starts.
+    for (TaskId t = 0; t < n; ++t) {
+      for (const TaskId d : in_.tasks.deps(t)) dependents_[dep_begin_[d]++] = static_cast<std::uint32_t>(t);
     }
+    for (std::size_t d = n; d-- > 1;) dep_begin_[d] = dep_begin_[d - 1];
+    dep_begin_[0] = 0;
   }
 
   void init_static_memory() {
@@ -107,8 +127,7 @@ class Simulator {
     if (flow && (!have_event || flow->first < events_.top().time)) {
       now_ = flow->first;
       net_.finish(flow->second, now_);
-      job_done(flow_job_.at(flow->second));
-      flow_job_.erase(flow->second);
+      job_done(flow_job_[flow->second]);
       return true;
     }
     const Event e = events_.top();
@@ -122,7 +141,7 @@ class Simulator {
     return true;
   }
 
-  void push(core::Time t, EventKind kind, std::size_t id) { events_.push(Event{t, seq_++, kind, id}); }
+  void push(core::Time delay, EventKind kind, std::size_t id) { events_.push(now_, delay, kind, id); }
 
   void on_ready(TaskId t) {
     std::visit([&](const auto& k) { ready(t, k); }, in_.tasks.kind(t));
@@ -131,7 +150,7 @@ class Simulator {
   void ready(TaskId, const schedule::OptimizerTask& o) { try_start(o.device); }
   void ready(TaskId t, const schedule::TransferTask& x) {
     trace_.tasks[t].start = now_;
-    start_job(Job{t, in_.topology.route(x.src, x.dst), x.bytes});
+    start_job(Job{t, route(x.src, x.dst), x.bytes});
   }
   void ready(TaskId t, const schedule::AllReduceTask& a) {
     trace_.tasks[t].start = now_;
@@ -146,28 +165,39 @@ class Simulator {
     const std::size_t n = a.ring.size();
     ring_[t].pending = static_cast<int>(n);
     for (std::size_t i = 0; i < n; ++i) {
-      start_job(Job{t, in_.topology.route(a.ring[i], a.ring[(i + 1) % n]), a.bytes / static_cast<double>(n)});
+      start_job(Job{t, route(a.ring[i], a.ring[(i + 1) % n]), a.bytes / static_cast<double>(n)});
     }
+  }
+
+  // The index in routes_ of the route from src to dst, computed and checked on first use.
+  std::size_t route(hw::DeviceId src, hw::DeviceId dst) {
+    const auto key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
+    const auto [it, added] = route_index_.try_emplace(key, routes_.size());
+    if (added) {
+      const hw::Route r = in_.topology.route(src, dst);
+      GPPSIM_CHECK(in_.topology.route_bandwidth(r).value() > 0.0, "a transfer over a link without bandwidth");
+      routes_.push_back(CachedRoute{r.links, core::Time::from_seconds(in_.topology.route_latency(r))});
+    }
+    return it->second;
   }
 
   // Jobs live in recycled slots: a million transfers need only as many slots as are in flight.
-  void start_job(Job job) {
-    GPPSIM_CHECK(in_.topology.route_bandwidth(job.route).value() > 0.0, "a transfer over a link without bandwidth");
-    const core::Time at = now_ + core::Time::from_seconds(in_.topology.route_latency(job.route));
+  void start_job(const Job& job) {
     std::size_t slot = jobs_.size();
     if (free_jobs_.empty()) {
-      jobs_.push_back(std::move(job));
+      jobs_.push_back(job);
     } else {
       slot = free_jobs_.back();
       free_jobs_.pop_back();
-      jobs_[slot] = std::move(job);
+      jobs_[slot] = job;
     }
-    push(at, EventKind::kLatencyDone, slot);
+    push(routes_[job.route].latency, EventKind::kLatencyDone, slot);
   }
 
   void start_flow(std::size_t job) {
-    const FlowId f = net_.start(std::move(jobs_[job].route.links), jobs_[job].bytes, now_);
-    flow_job_.emplace(f, job);
+    const FlowId f = net_.start(routes_[jobs_[job].route].links, jobs_[job].bytes, now_);
+    if (f >= flow_job_.size()) flow_job_.resize(f + 1);
+    flow_job_[f] = static_cast<std::uint32_t>(job);
   }
 
   void job_done(std::size_t job) {
@@ -201,7 +231,7 @@ class Simulator {
     busy_[d] = true;
     ++next_[d];
     trace_.tasks[t].start = now_;
-    push(now_ + core::Time::from_seconds(duration(t)), EventKind::kComputeDone, t);
+    push(core::Time::from_seconds(duration(t)), EventKind::kComputeDone, t);
   }
 
   void add_memory(hw::DeviceId device, core::Bytes delta) {
@@ -265,20 +295,22 @@ class Simulator {
   TaskCosts costs_;
   FlowNetwork net_;
   std::vector<std::uint32_t> remaining_;
-  std::vector<std::size_t> dep_begin_;
-  std::vector<TaskId> dependents_;
+  // 32-bit (checked in build_dependents): half the fresh memory and cache lines of TaskIds.
+  std::vector<std::uint32_t> dep_begin_;
+  std::vector<std::uint32_t> dependents_;
   std::vector<std::size_t> next_;
   std::vector<bool> busy_;
   std::vector<core::Bytes> dynamic_;
   std::vector<core::Bytes> dynamic_peak_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  EventLanes events_;
   std::vector<Job> jobs_;
   std::vector<std::size_t> free_jobs_;
-  std::unordered_map<FlowId, std::size_t> flow_job_;
+  std::vector<std::uint32_t> flow_job_;  // job slot by FlowId (ids are dense, never reused)
+  std::vector<CachedRoute> routes_;
+  std::unordered_map<std::uint64_t, std::size_t> route_index_;  // (src << 32 | dst) -> routes_
   std::unordered_map<TaskId, RingState> ring_;
   schedule::Trace trace_;
   core::Time now_;
-  std::uint64_t seq_ = 0;
   std::size_t done_ = 0;
 };
 

@@ -4,7 +4,7 @@ namespace gppsim::engine {
 
 TaskCosts::TaskCosts(const plan::Strategy& strategy, const model::Model& model, const cost::OpCost& op_cost,
                      model::Optimizer optimizer)
-    : strategy_(&strategy), model_(&model), op_cost_(&op_cost) {
+    : strategy_(&strategy), model_(&model), op_cost_(&op_cost), recent_(3 * strategy.stages.size()) {
   const core::Bytes per_param = model::static_bytes_per_parameter(model.dtype, optimizer);
   const core::Bytes element = core::element_size(model.dtype);
   for (const auto& st : strategy.stages) {
@@ -25,6 +25,14 @@ TaskCosts::TaskCosts(const plan::Strategy& strategy, const model::Model& model, 
 }
 
 core::Seconds TaskCosts::compute(const schedule::ComputeTask& task) {
+  Recent& recent = recent_[3 * static_cast<std::size_t>(task.stage) + static_cast<std::size_t>(task.phase)];
+  if (recent.samples == task.samples) return recent.duration;
+  recent.samples = task.samples;
+  recent.duration = cached_compute(task);
+  return recent.duration;
+}
+
+core::Seconds TaskCosts::cached_compute(const schedule::ComputeTask& task) {
   const auto key = std::tuple{task.stage, static_cast<int>(task.phase), task.samples};
   if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
   core::Seconds total;

@@ -32,6 +32,9 @@ class TaskCosts {
   [[nodiscard]] core::Bytes static_memory(int stage) const;
 
  private:
+  /// compute() through cache_ (filled on first use of a key).
+  [[nodiscard]] core::Seconds cached_compute(const schedule::ComputeTask& task);
+
   const plan::Strategy* strategy_;
   const model::Model* model_;
   const cost::OpCost* op_cost_;
@@ -39,6 +42,13 @@ class TaskCosts {
   std::vector<core::Bytes> stash_;
   std::vector<core::Bytes> static_;
   std::map<std::tuple<int, int, std::int64_t>, core::Seconds> cache_;
+  /// The last answer per (stage, phase), index stage * 3 + phase: every micro-batch of a stage
+  /// usually has the same samples, so most calls end here without a map lookup.
+  struct Recent {
+    std::int64_t samples = -1;  ///< -1: none yet
+    core::Seconds duration;
+  };
+  std::vector<Recent> recent_;
 };
 
 }  // namespace gppsim::engine

@@ -66,14 +66,12 @@ class Lowering {
   std::vector<TaskId>& ids(int st, Phase p) { return ids_[static_cast<std::size_t>(st)][phase_index(p)]; }
 
   // Dependencies of consumer shard (st, mb, k) on the overlapping shards of `producer` in
-  // phase `p`; adds a transfer for each pair on different devices.
-  void add_inputs(int producer, int st, std::int64_t mb, std::size_t k, Phase p, std::vector<TaskId>* deps,
-                  std::vector<TaskId>* transfers) {
+  // phase `p`, each sample carrying `per_sample` bytes; adds a transfer for each pair on
+  // different devices. Appends to deps_ and transfers_.
+  void add_inputs(int producer, int st, std::int64_t mb, std::size_t k, Phase p, core::Bytes per_sample) {
     const Range want = shard_range(st, mb, k);
     const std::int64_t pb = s_.stages[static_cast<std::size_t>(producer)].micro_batch_size;
     const std::int64_t pq = shard_size(producer);
-    const auto key = p == Phase::kForward ? std::pair{producer, st} : std::pair{st, producer};
-    const core::Bytes per_sample = edge_bytes_.at(key);
     for (std::int64_t sample = want.lo; sample < want.hi;) {
       const std::int64_t pmb = sample / pb;
       const auto pk = static_cast<std::size_t>((sample - pmb * pb) / pq);
@@ -81,33 +79,45 @@ class Lowering {
       const std::int64_t overlap = std::min(want.hi, have.hi) - sample;
       const TaskId from = ids(producer, p)[static_cast<std::size_t>(pmb) * degree(producer) + pk];
       if (device(producer, pk) == device(st, k)) {
-        deps->push_back(from);
+        deps_.push_back(from);
       } else {
         const TaskId t = tasks_.add(TransferTask{producer, st, p, device(producer, pk), device(st, k),
                                                  per_sample * static_cast<double>(overlap), 0},
                                     std::array{from});
-        deps->push_back(t);
-        transfers->push_back(t);
+        deps_.push_back(t);
+        transfers_.push_back(t);
       }
       sample += overlap;
     }
   }
 
-  void add_compute(int st, Phase p, std::int64_t mb, std::size_t k, const std::vector<TaskId>& deps,
-                   const std::vector<TaskId>& transfers) {
-    const TaskId id = tasks_.add(ComputeTask{st, p, mb, device(st, k), shard_size(st)}, deps);
-    for (const TaskId t : transfers) tasks_.set_consumer(t, id);
+  // The neighbours of `st` whose phase-`p` outputs it reads, with the bytes per sample of each.
+  [[nodiscard]] std::vector<std::pair<int, core::Bytes>> inputs(int st, Phase p) const {
+    std::vector<std::pair<int, core::Bytes>> out;
+    const bool forward = p == Phase::kForward;
+    for (const int other : forward ? s_.predecessors(st) : s_.successors(st)) {
+      out.emplace_back(other, edge_bytes_.at(forward ? std::pair{other, st} : std::pair{st, other}));
+    }
+    return out;
+  }
+
+  // Adds compute shard (st, p, mb, k) depending on deps_, the consumer of transfers_.
+  void add_compute(int st, Phase p, std::int64_t mb, std::size_t k) {
+    const TaskId id = tasks_.add(ComputeTask{st, p, mb, device(st, k), shard_size(st)}, deps_);
+    for (const TaskId t : transfers_) tasks_.set_consumer(t, id);
     ids(st, p)[static_cast<std::size_t>(mb) * degree(st) + k] = id;
   }
 
   void add_forwards(int st) {
     const std::int64_t m = sched_.micro_batches[static_cast<std::size_t>(st)];
     ids(st, Phase::kForward).assign(static_cast<std::size_t>(m) * degree(st), 0);
+    const auto preds = inputs(st, Phase::kForward);
     for (std::int64_t mb = 0; mb < m; ++mb) {
       for (std::size_t k = 0; k < degree(st); ++k) {
-        std::vector<TaskId> deps, transfers;
-        for (const int pred : s_.predecessors(st)) add_inputs(pred, st, mb, k, Phase::kForward, &deps, &transfers);
-        add_compute(st, Phase::kForward, mb, k, deps, transfers);
+        deps_.clear();
+        transfers_.clear();
+        for (const auto& [pred, bytes] : preds) add_inputs(pred, st, mb, k, Phase::kForward, bytes);
+        add_compute(st, Phase::kForward, mb, k);
       }
     }
   }
@@ -117,15 +127,18 @@ class Lowering {
     const std::size_t n = static_cast<std::size_t>(m) * degree(st);
     ids(st, Phase::kBackward).assign(n, 0);
     if (split_backward_) ids(st, Phase::kWeightGrad).assign(n, 0);
+    const auto succs = inputs(st, Phase::kBackward);
     for (std::int64_t mb = 0; mb < m; ++mb) {
       for (std::size_t k = 0; k < degree(st); ++k) {
-        std::vector<TaskId> deps{ids(st, Phase::kForward)[static_cast<std::size_t>(mb) * degree(st) + k]};
-        std::vector<TaskId> transfers;
-        for (const int succ : s_.successors(st)) add_inputs(succ, st, mb, k, Phase::kBackward, &deps, &transfers);
-        add_compute(st, Phase::kBackward, mb, k, deps, transfers);
+        const std::size_t shard = static_cast<std::size_t>(mb) * degree(st) + k;
+        deps_.assign(1, ids(st, Phase::kForward)[shard]);
+        transfers_.clear();
+        for (const auto& [succ, bytes] : succs) add_inputs(succ, st, mb, k, Phase::kBackward, bytes);
+        add_compute(st, Phase::kBackward, mb, k);
         if (split_backward_) {
-          const std::vector<TaskId> b{ids(st, Phase::kBackward)[static_cast<std::size_t>(mb) * degree(st) + k]};
-          add_compute(st, Phase::kWeightGrad, mb, k, b, {});
+          deps_.assign(1, ids(st, Phase::kBackward)[shard]);
+          transfers_.clear();
+          add_compute(st, Phase::kWeightGrad, mb, k);
         }
       }
     }
@@ -160,7 +173,23 @@ class Lowering {
     }
   }
 
+  // Each device's queue length, so that the queues are allocated once.
+  void reserve_queues() {
+    std::vector<std::size_t> length(static_cast<std::size_t>(tasks_.num_devices()), 0);
+    for (const auto& slots : sched_.lanes) {
+      if (slots.empty()) continue;
+      for (std::size_t k = 0; k < degree(slots.front().stage); ++k) {
+        for (const Slot& sl : slots) ++length[static_cast<std::size_t>(device(sl.stage, k))];
+      }
+    }
+    for (const auto& [st, opt] : optimizer_ids_) {
+      for (std::size_t k = 0; k < opt.size(); ++k) ++length[static_cast<std::size_t>(device(st, k))];
+    }
+    for (std::size_t d = 0; d < length.size(); ++d) tasks_.reserve_queue(static_cast<hw::DeviceId>(d), length[d]);
+  }
+
   void fill_queues() {
+    reserve_queues();
     for (std::size_t lane = 0; lane < sched_.lanes.size(); ++lane) {
       const auto& slots = sched_.lanes[lane];
       GPPSIM_CHECK(!slots.empty(), "an empty lane");
@@ -183,6 +212,8 @@ class Lowering {
   std::vector<std::array<std::vector<TaskId>, 3>> ids_;
   std::map<std::pair<int, int>, core::Bytes> edge_bytes_;
   std::map<int, std::vector<TaskId>> optimizer_ids_;
+  std::vector<TaskId> deps_;       // scratch: dependencies of the compute task being built
+  std::vector<TaskId> transfers_;  // scratch: the transfers it consumes
   bool split_backward_ = false;
 };
 

@@ -532,5 +532,41 @@ TEST(FlowNetwork, BatchedStartsGiveTheSameRatesAsOneByOne) {
   }
 }
 
+TEST(FlowNetwork, BurstOfEqualFlowsFinishingTogetherFreesTheLinkForTheRest) {
+  FlowNetwork net = network({10 * kGB});
+  const FlowId a = net.start({0}, Bytes(1 * kGB), ps(0));
+  const FlowId b = net.start({0}, Bytes(1 * kGB), ps(0));
+  const FlowId c = net.start({0}, Bytes(1 * kGB), ps(0));
+  const FlowId d = net.start({0}, Bytes(4 * kGB), ps(0));
+  // Four flows share 10 GB/s: 2.5 GB/s each, so a, b and c move their 1 GB in 0.4 s = 4e11 ps
+  // and finish together (in id order). By then d has moved 1 GB; its other 3 GB take 0.3 s
+  // alone at 10 GB/s: it ends at 0.7 s = 7e11 ps.
+  for (const FlowId f : {a, b, c}) {
+    const auto next = net.next_completion();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(next->first.ps(), 400'000'000'000);
+    EXPECT_EQ(next->second, f);
+    net.finish(f, next->first);
+  }
+  EXPECT_EQ(net.active_flows(), 1u);
+  EXPECT_DOUBLE_EQ(net.rate(d).value(), 10 * kGB);
+  EXPECT_EQ(drain(net), (Completions{{700'000'000'000, d}}));
+}
+
+TEST(FlowNetwork, StartAfterABurstOfFinishesSharesWithTheSurvivors) {
+  FlowNetwork net = network({10 * kGB});
+  const FlowId a = net.start({0}, Bytes(1 * kGB), ps(0));
+  const FlowId b = net.start({0}, Bytes(1 * kGB), ps(0));
+  const FlowId d = net.start({0}, Bytes(3 * kGB), ps(0));
+  // 10/3 GB/s each: a and b end at 0.3 s = 3e11 ps; d has 2 GB left then.
+  net.finish(a, ps(300'000'000'000));
+  net.finish(b, ps(300'000'000'000));
+  // A 1 GB flow joins d at 0.3 s: 5 GB/s each; e ends at 0.5 s, d has 1 GB left and moves it
+  // alone at 10 GB/s in 0.1 s: it ends at 0.6 s.
+  const FlowId e = net.start({0}, Bytes(1 * kGB), ps(300'000'000'000));
+  EXPECT_DOUBLE_EQ(net.rate(d).value(), 5 * kGB);
+  EXPECT_EQ(drain(net), (Completions{{500'000'000'000, e}, {600'000'000'000, d}}));
+}
+
 }  // namespace
 }  // namespace gppsim::engine

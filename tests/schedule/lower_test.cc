@@ -93,7 +93,7 @@ TEST(Lower, ReshardsBetweenDifferentMicroBatchesAndDegrees) {
   // One all-reduce for the data-parallel stage 0 over {0, 1} of its 64 B of gradients.
   const auto ar = tasks_of<AllReduceTask>(tasks);
   ASSERT_EQ(ar.size(), 1u);
-  EXPECT_EQ(ar[0].ring, (std::vector<hw::DeviceId>{0, 1}));
+  EXPECT_EQ(std::vector<hw::DeviceId>(ar[0].ring.begin(), ar[0].ring.end()), (std::vector<hw::DeviceId>{0, 1}));
   EXPECT_EQ(ar[0].bytes, Bytes(64));
   // An optimizer step per device of each stage, last in each queue.
   EXPECT_EQ(tasks_of<OptimizerTask>(tasks).size(), 3u);
