@@ -106,9 +106,18 @@ BackwardSplit OpCost::backward_split(const model::Op& op, std::int64_t micro_bat
   return {total - weight, weight};
 }
 
-core::Seconds OpCost::optimizer_step(const model::Op& op) const {
+double OpCost::bytes_per_parameter_byte(model::Optimizer optimizer) {
+  switch (optimizer) {
+    case model::Optimizer::kSgd: return 3.0;
+    case model::Optimizer::kMomentum: return 5.0;
+    case model::Optimizer::kAdam: return kAdamBytesPerParameterByte;
+  }
+  return kAdamBytesPerParameterByte;
+}
+
+core::Seconds OpCost::optimizer_step(const model::Op& op, model::Optimizer optimizer) const {
   if (op.parameter_bytes.value() == 0.0) return core::Seconds(0.0);
-  return source_->memory_time(op.parameter_bytes * kAdamBytesPerParameterByte);
+  return source_->memory_time(op.parameter_bytes * bytes_per_parameter_byte(optimizer));
 }
 
 }  // namespace gppsim::cost

@@ -9,6 +9,7 @@
 #include "sim/core/units.h"
 #include "sim/cost/compute_cost_source.h"
 #include "sim/model/op.h"
+#include "sim/model/summary.h"
 
 namespace gppsim::cost {
 
@@ -51,6 +52,9 @@ class OpCost {
   /// Bytes of device memory Adam moves per parameter byte: reads weight, gradient, first and
   /// second moment, writes weight and both moments (all at the training dtype).
   static constexpr double kAdamBytesPerParameterByte = 7.0;
+  /// The same for each optimizer: SGD reads weight and gradient and writes the weight (3);
+  /// momentum also reads and writes its velocity (5); Adam 7.
+  static double bytes_per_parameter_byte(model::Optimizer optimizer);
 
   /// Throws core::PlanError when `source` does not support `dtype`.
   OpCost(const ComputeCostSource& source, core::Dtype dtype);
@@ -63,10 +67,10 @@ class OpCost {
   /// B ~ W assumption); ops without GEMMs put it all in input_grad; otherwise weight_grad is
   /// backward * (sum of dB GEMM times of kM GEMMs) / (sum of all backward GEMM times).
   [[nodiscard]] BackwardSplit backward_split(const model::Op& op, std::int64_t micro_batch) const;
-  /// One Adam update of the op's weights: 0 when parameter_bytes is 0, else
-  /// memory_time(kAdamBytesPerParameterByte * parameter_bytes), no launch (a fused
-  /// multi-tensor Adam updates a whole stage in a few launches). Independent of micro-batch.
-  [[nodiscard]] core::Seconds optimizer_step(const model::Op& op) const;
+  /// One update of the op's weights by `optimizer`: 0 when parameter_bytes is 0, else
+  /// memory_time(bytes_per_parameter_byte(optimizer) * parameter_bytes), no launch (a fused
+  /// multi-tensor update covers a whole stage in a few launches). Independent of micro-batch.
+  [[nodiscard]] core::Seconds optimizer_step(const model::Op& op, model::Optimizer optimizer) const;
 
   /// The source these costs are computed from.
   [[nodiscard]] const ComputeCostSource& source() const { return *source_; }

@@ -13,7 +13,7 @@ TaskCosts::TaskCosts(const plan::Strategy& strategy, const model::Model& model, 
     core::Bytes weights;
     for (const auto id : st.ops) {
       const auto& op = model.graph.op(id);
-      opt += op_cost.optimizer_step(op);
+      opt += op_cost.optimizer_step(op, optimizer);
       stash += op.stashed_bytes;
       weights += op.parameter_bytes;
     }

@@ -29,12 +29,14 @@ void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, co
   }
   constexpr float kRate = 0.001f, kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-8f;
   const auto t = static_cast<float>(step);
-  const float c1 = 1.0f - std::pow(kBeta1, t);
-  const float c2 = 1.0f - std::pow(kBeta2, t);
+  const float rate = kRate / (1.0f - std::pow(kBeta1, t));  // bias corrections folded in
+  const float inv_c2 = 1.0f / (1.0f - std::pow(kBeta2, t));
   for (std::size_t i = 0; i < n; ++i) {
-    s1[i] = kBeta1 * s1[i] + (1.0f - kBeta1) * g[i];
-    s2[i] = kBeta2 * s2[i] + (1.0f - kBeta2) * g[i] * g[i];
-    w[i] -= kRate * (s1[i] / c1) / (std::sqrt(s2[i] / c2) + kEps);
+    const float m = kBeta1 * s1[i] + (1.0f - kBeta1) * g[i];
+    const float v = kBeta2 * s2[i] + (1.0f - kBeta2) * g[i] * g[i];
+    s1[i] = m;
+    s2[i] = v;
+    w[i] -= rate * m / (std::sqrt(v * inv_c2) + kEps);
   }
 }
 

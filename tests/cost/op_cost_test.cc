@@ -151,7 +151,10 @@ TEST(OpCost, EmbeddingBagStreamsOnlyGatheredRows) {
   expect_rel(cost.forward(op, 8), 1e-3 + 206848e-9);
   expect_rel(cost.backward(op, 8), 1e-3 + 413696e-9);
   // Adam touches the whole table: 7 * 256e6 B / 1e9 = 1.792 s.
-  expect_rel(cost.optimizer_step(op), 1.792);
+  expect_rel(cost.optimizer_step(op, model::Optimizer::kAdam), 1.792);
+  // Momentum reads w, g, v and writes w, v: 5 * 256e6 / 1e9 = 1.28 s; SGD reads w, g, writes w: 0.768 s.
+  expect_rel(cost.optimizer_step(op, model::Optimizer::kMomentum), 1.28);
+  expect_rel(cost.optimizer_step(op, model::Optimizer::kSgd), 0.768);
   EXPECT_TRUE(src.calls.empty());
 }
 
@@ -202,11 +205,11 @@ TEST(OpCost, OptimizerStepIsAdamTraffic) {
   Op op = mmt_linear();
   op.parameter_bytes = Bytes(9e8);
   // 7 * 9e8 B / 900e9 B/s = 7 ms (no launch).
-  expect_rel(cost.optimizer_step(op), 7e-3);
+  expect_rel(cost.optimizer_step(op, model::Optimizer::kAdam), 7e-3);
   op.measured = model::MeasuredTimes{Seconds(1.0), Seconds(1.0)};
-  expect_rel(cost.optimizer_step(op), 7e-3);  // measured times do not change the update
+  expect_rel(cost.optimizer_step(op, model::Optimizer::kAdam), 7e-3);  // measured times do not change the update
   op.parameter_bytes = Bytes(0.0);
-  EXPECT_EQ(cost.optimizer_step(op).value(), 0.0);
+  EXPECT_EQ(cost.optimizer_step(op, model::Optimizer::kAdam).value(), 0.0);
 }
 
 TEST(OpCost, MmtLinearOnV100ByHand) {

@@ -188,7 +188,7 @@ core::Seconds compute_cost(const Pipeline& p, const schedule::ComputeTask& c) {
 core::Seconds optimizer_cost(const Pipeline& p, int stage) {
   core::Seconds sum;
   for (const auto id : p.c.strategy.stages[static_cast<std::size_t>(stage)].ops) {
-    sum += p.op_cost.optimizer_step(p.c.model.graph.op(id));
+    sum += p.op_cost.optimizer_step(p.c.model.graph.op(id), model::Optimizer::kAdam);
   }
   return sum;
 }
