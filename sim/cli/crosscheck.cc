@@ -3,9 +3,7 @@
 // DIR/strategy.yaml, DIR/simulated/, DIR/measured/, DIR/comparison.json and DIR/comparison.md.
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +16,7 @@
 #include "sim/config/strategy_file.h"
 #include "sim/core/atomic_file.h"
 #include "sim/core/errors.h"
+#include "sim/core/read_text_file.h"
 #include "sim/experiment/evaluate.h"
 #include "sim/report/comparison.h"
 #include "sim/report/outputs.h"
@@ -79,8 +78,7 @@ int run_mpirun(const CrosscheckOptions& o, int ranks, bool oversubscribe, const 
 }
 
 schedule::Trace read_measured(const std::filesystem::path& file, std::vector<double>* iterations) {
-  std::ifstream in(file);
-  const auto j = nlohmann::json::parse(in);
+  const auto j = nlohmann::json::parse(core::read_text_file(file, "exec timings"));
   schedule::Trace t;
   for (const auto& task : j.at("tasks")) {
     t.tasks.push_back({core::Time::from_seconds(core::Seconds(task[0].get<double>())),
@@ -93,10 +91,7 @@ schedule::Trace read_measured(const std::filesystem::path& file, std::vector<dou
 }
 
 std::string tail_of(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  const std::string text = s.str();
+  const std::string text = std::filesystem::exists(file) ? core::read_text_file(file, "exec log") : std::string();
   return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
 }
 

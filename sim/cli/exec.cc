@@ -5,10 +5,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <iostream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,6 +19,7 @@
 #include "sim/core/atomic_file.h"
 #include "sim/core/errors.h"
 #include "sim/core/hash.h"
+#include "sim/core/read_text_file.h"
 #include "sim/exec/mpi_session.h"
 #include "sim/exec/run.h"
 #include "sim/report/outputs.h"
@@ -28,13 +27,6 @@
 
 namespace gppsim::cli {
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Ends this process with a message when the run is not over by the deadline; mpirun then ends
 // the other ranks. Stops quietly when destroyed first.
@@ -114,7 +106,8 @@ int exec_ranks(const ExecOptions& o, std::ostream& out) {
   const auto wall_start = std::chrono::steady_clock::now();
   const config::Scenario sc = config::load_scenario(o.scenario);
   const plan::Strategy strategy = config::load_strategy(o.strategy, sc);
-  exec::check_same_inputs(core::fnv1a64(read_text(o.scenario) + '\0' + read_text(o.strategy) + '\0' +
+  exec::check_same_inputs(core::fnv1a64(core::read_text_file(o.scenario, "scenario") + '\0' +
+                                        core::read_text_file(o.strategy, "strategy") + '\0' +
                                         fmt::format("{} {} {} {}", o.iterations, o.warmup, o.seed, o.dump_weights)));
   const auto sched = schedule::make_schedule(strategy, sc.training.mini_batch);
   const auto tasks = schedule::lower(strategy, sched, sc.model.graph, sc.training.mini_batch, sc.cluster.num_devices());

@@ -105,10 +105,9 @@ void RankRuntime::post_receives(TaskId compute) {
   for (const TaskId dep : tasks_.deps(compute)) {
     const auto* t = std::get_if<TransferTask>(&tasks_.kind(dep));
     if (t == nullptr || receives_.count(dep) != 0) continue;
-    const Range p = range(tasks_.deps(dep)[0]);
-    const auto rows = static_cast<std::size_t>(std::min(me.hi, p.hi) - std::max(me.lo, p.lo));
+    const std::size_t n = rows(overlap(me, range(tasks_.deps(dep)[0])));
     Pending& pending = receives_[dep];
-    pending.buffer = Buffer(mem_, 1, payload_floats(model_, payload_of(*t), rows));
+    pending.buffer = Buffer(mem_, 1, payload_floats(model_, payload_of(*t), n));
     MPI_Irecv(pending.buffer.data(), checked_count(pending.buffer.size()), MPI_FLOAT, t->src, tag_.at(dep),
               MPI_COMM_WORLD, &pending.request);
   }
@@ -134,25 +133,22 @@ void RankRuntime::poll_receives() {
 
 EdgeTensors RankRuntime::gather_inputs(TaskId id, const ComputeTask& c) {
   const Range me = range(id);
-  const auto rows = static_cast<std::size_t>(me.hi - me.lo);
   const bool forward = c.phase == schedule::Phase::kForward;
   const auto st = static_cast<std::size_t>(c.stage);
-  EdgeTensors in = allocate_edges(model_, forward ? boundary_.in_edges[st] : boundary_.out_edges[st], rows, mem_);
+  EdgeTensors in = allocate_edges(model_, forward ? boundary_.in_edges[st] : boundary_.out_edges[st], rows(me), mem_);
   for (const TaskId dep : tasks_.deps(id)) {
     const auto& kind = tasks_.kind(dep);
     if (const auto* t = std::get_if<TransferTask>(&kind)) {
-      const Range p = range(tasks_.deps(dep)[0]);
-      const std::int64_t lo = std::max(me.lo, p.lo);
-      const auto n = static_cast<std::size_t>(std::min(me.hi, p.hi) - lo);
-      unpack(model_, payload_of(*t), receives_.at(dep).buffer.data(), n, in, static_cast<std::size_t>(lo - me.lo));
+      const Range o = overlap(me, range(tasks_.deps(dep)[0]));
+      unpack(model_, payload_of(*t), receives_.at(dep).buffer.data(), rows(o), in, static_cast<std::size_t>(o.lo - me.lo));
       receives_.erase(dep);
     } else if (const auto* d = std::get_if<ComputeTask>(&kind); d != nullptr && d->stage != c.stage) {
       const Range p = range(dep);
-      const std::int64_t lo = std::max(me.lo, p.lo);
-      const auto n = static_cast<std::size_t>(std::min(me.hi, p.hi) - lo);
+      const Range o = overlap(me, p);
       const auto& edges = boundary_.payload[forward ? boundary_.edge_index(d->stage, c.stage)
                                                     : boundary_.edge_index(c.stage, d->stage)];
-      copy_rows(edges, outputs_.at(dep), static_cast<std::size_t>(lo - p.lo), in, static_cast<std::size_t>(lo - me.lo), n);
+      copy_rows(edges, outputs_.at(dep), static_cast<std::size_t>(o.lo - p.lo), in,
+                static_cast<std::size_t>(o.lo - me.lo), rows(o));
       release(dep);
     }
   }
@@ -171,7 +167,7 @@ void RankRuntime::run_compute(TaskId id) {
   EdgeTensors out;
   switch (c.phase) {
     case schedule::Phase::kForward:
-      out = runner.forward(c.micro_batch, me.lo, static_cast<std::size_t>(me.hi - me.lo), in);
+      out = runner.forward(c.micro_batch, me.lo, rows(me), in);
       break;
     case schedule::Phase::kBackward:
       out = runner.backward(c.micro_batch, in, strategy_.schedule == plan::ScheduleKind::kZbH1);
@@ -191,10 +187,8 @@ void RankRuntime::send_outputs(TaskId id, const EdgeTensors& out) {
   const Range me = range(id);
   for (const TaskId t : it->second) {
     const auto& tr = std::get<TransferTask>(tasks_.kind(t));
-    const Range q = range(tr.consumer);
-    const std::int64_t lo = std::max(me.lo, q.lo);
-    const auto n = static_cast<std::size_t>(std::min(me.hi, q.hi) - lo);
-    Buffer message = pack(model_, payload_of(tr), out, static_cast<std::size_t>(lo - me.lo), n, mem_);
+    const Range o = overlap(me, range(tr.consumer));
+    Buffer message = pack(model_, payload_of(tr), out, static_cast<std::size_t>(o.lo - me.lo), rows(o), mem_);
     MPI_Request request = MPI_REQUEST_NULL;
     records_.push_back({static_cast<double>(t), MPI_Wtime(), 0.0, 1.0});
     MPI_Isend(message.data(), checked_count(message.size()), MPI_FLOAT, tr.dst, tag_.at(t), MPI_COMM_WORLD, &request);
@@ -213,6 +207,7 @@ void RankRuntime::after_compute(TaskId id) {
   for (const TaskId ar : it->second) {
     const int stage = std::get<schedule::AllReduceTask>(tasks_.kind(ar)).stage;
     Buffer& grads = runners_.at(stage)->gradients();
+    reduction_record_[ar] = records_.size();
     records_.push_back({static_cast<double>(ar), MPI_Wtime(), 0.0, 3.0});
     MPI_Iallreduce(MPI_IN_PLACE, grads.data(), checked_count(grads.size()), MPI_FLOAT, MPI_SUM,
                    stage_comm_.at(stage), &reductions_[ar]);
@@ -224,9 +219,7 @@ void RankRuntime::run_optimizer(TaskId id) {
   if (const auto ar = reduce_of_stage_.find(stage); ar != reduce_of_stage_.end()) {
     MPI_Wait(&reductions_.at(ar->second), MPI_STATUS_IGNORE);
     reductions_.erase(ar->second);
-    for (auto& r : records_) {
-      if (r.part == 3.0 && r.id == static_cast<double>(ar->second)) r.end = MPI_Wtime();
-    }
+    records_[reduction_record_.at(ar->second)].end = MPI_Wtime();
   }
   const double start = MPI_Wtime();
   runners_.at(stage)->optimizer_step();

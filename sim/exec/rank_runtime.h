@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
@@ -49,6 +50,9 @@ class RankRuntime {
   struct Range {
     std::int64_t lo = 0, hi = 0;
   };
+  /// The samples two shards share (they overlap by construction of the lowering).
+  static Range overlap(Range a, Range b) { return {std::max(a.lo, b.lo), std::min(a.hi, b.hi)}; }
+  static std::size_t rows(Range r) { return static_cast<std::size_t>(r.hi - r.lo); }
   struct Pending {
     MPI_Request request = MPI_REQUEST_NULL;
     Buffer buffer;
@@ -87,6 +91,7 @@ class RankRuntime {
   std::map<schedule::TaskId, Pending> receives_;
   std::vector<std::pair<MPI_Request, Buffer>> sends_in_flight_;
   std::map<schedule::TaskId, MPI_Request> reductions_;
+  std::map<schedule::TaskId, std::size_t> reduction_record_;  // all-reduce -> its entry in records_
   std::vector<TaskRecord> records_;
 };
 

@@ -77,16 +77,12 @@ std::vector<StageWeights> collect_weights(const model::Model& model, const plan:
     for (const int device : st.devices) {
       StageWeights w{st.id, device, {}};
       for (const auto op : st.ops) {
-        std::vector<float> values;
+        // Every rank knows the op's size from the model: only the values travel.
+        std::vector<float> values(static_cast<std::size_t>(model.graph.op(op).parameters));
         if (device == rank) values = runtime.runner(st.id)->op_weights(op);
-        auto n = static_cast<int>(values.size());
-        if (device != 0) {
-          if (rank == device) MPI_Send(&n, 1, MPI_INT, 0, 1, MPI_COMM_WORLD);
-          if (rank == 0) MPI_Recv(&n, 1, MPI_INT, device, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-          if (rank == 0) values.resize(static_cast<std::size_t>(n));
-          if (rank == device) MPI_Send(values.data(), n, MPI_FLOAT, 0, 2, MPI_COMM_WORLD);
-          if (rank == 0) MPI_Recv(values.data(), n, MPI_FLOAT, device, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        }
+        const auto n = static_cast<int>(values.size());
+        if (device != 0 && rank == device) MPI_Send(values.data(), n, MPI_FLOAT, 0, 2, MPI_COMM_WORLD);
+        if (device != 0 && rank == 0) MPI_Recv(values.data(), n, MPI_FLOAT, device, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         w.ops[model.graph.op(op).name] = std::move(values);
       }
       if (rank == 0) out.push_back(std::move(w));

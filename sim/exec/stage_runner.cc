@@ -91,12 +91,11 @@ Tensor StageRunner::output_grad(const ExecOp& op, const std::map<std::size_t, Te
   };
   for (const auto e : op.out_edges) add(in_stage(model_.edges[e].to) ? *local.at(e) : *out_grads.at(e));
   if (op.sink) {
-    // d/dy of 0.5 * sum(y^2) / mini_batch.
+    // d/dy of 0.5 * sum(y^2) / mini_batch, added in place.
     const Buffer& y = *stash.y.at(op.id);
-    Buffer g(mem_, y.rows(), y.cols());
+    if (!dy) dy = std::make_shared<Buffer>(mem_, y.rows(), y.cols());
     const float inv = 1.0f / static_cast<float>(setup_.mini_batch);
-    for (std::size_t i = 0; i < y.size(); ++i) g.data()[i] = y.data()[i] * inv;
-    add(g);
+    for (std::size_t i = 0; i < y.size(); ++i) dy->data()[i] += y.data()[i] * inv;
   }
   return dy;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/core/errors.h"
+#include "sim/core/read_text_file.h"
 #include "sim/model/op_graph.h"
 
 namespace gppsim::model::import_detail {
@@ -42,28 +43,7 @@ inline std::optional<double> parse_finite_double(std::string_view text) {
   return value;
 }
 
-/// The contents of a regular file; throws ConfigError naming `path` and what it holds
-/// (`what`, e.g. "PipeDream profile") when it is missing, not a file, or unreadable.
-inline std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
-  const core::SourceLocation where{path.string(), 0, 0, ""};
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw core::ConfigError(
-        where, "expected a " + std::string(what) + " file, found no file at this path");
-  }
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw core::ConfigError(
-        where, "expected a " + std::string(what) + " file, found a directory or special file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) {
-    throw core::ConfigError(where, "cannot open the " + std::string(what) + " file for reading");
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw core::ConfigError(where, "cannot read the " + std::string(what) + " file");
-  return buffer.str();
-}
+using core::read_text_file;
 
 /// "a -> b -> a" for a cycle given as op ids (first == last).
 inline std::string describe_cycle(const OpGraph& graph, const std::vector<OpId>& cycle) {
