@@ -1,5 +1,6 @@
 #include "sim/engine/event_lanes.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "sim/core/check.h"
@@ -8,13 +9,22 @@ namespace gppsim::engine {
 
 void EventLanes::push(core::Time now, core::Time delay, EventKind kind, std::size_t id) {
   GPPSIM_CHECK(delay.ps() >= 0, "an event due in the past");
+  GPPSIM_CHECK(id <= UINT32_MAX, "an event id beyond 32 bits");
   const std::size_t l = lane(delay.ps());
   const bool was_empty = lanes_[l].empty();
-  lanes_[l].push_back(Event{now + delay, seq_++, kind, id});
+  const Event e{now + delay, seq_++, static_cast<std::uint32_t>(id), kind};
+  lanes_[l].push_back(e);
   if (was_empty) {
-    heads_.push_back(l);
+    heads_.push_back(Head{e.time, e.seq, l});
     sift_up(heads_.size() - 1);
   }
+}
+
+void EventLanes::Lane::grow() {
+  std::vector<Event> grown(std::max<std::size_t>(16, 2 * ring_.size()));
+  for (std::size_t i = 0; i < size_; ++i) grown[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+  ring_.swap(grown);
+  head_ = 0;
 }
 
 std::size_t EventLanes::lane(std::int64_t delay) {
@@ -27,19 +37,17 @@ std::size_t EventLanes::lane(std::int64_t delay) {
 }
 
 void EventLanes::pop() {
-  const std::size_t lane = heads_.front();
-  lanes_[lane].pop_front();
-  if (lanes_[lane].empty()) {
-    heads_.front() = heads_.back();
+  Head& root = heads_.front();
+  Lane& lane = lanes_[root.lane];
+  lane.pop_front();
+  if (lane.empty()) {
+    root = heads_.back();
     heads_.pop_back();
+  } else {
+    root.time = lane.front().time;
+    root.seq = lane.front().seq;
   }
   if (!heads_.empty()) sift_down(0);
-}
-
-bool EventLanes::before(std::size_t a, std::size_t b) const {
-  const Event& x = lanes_[a].front();
-  const Event& y = lanes_[b].front();
-  return x.time != y.time ? x.time < y.time : x.seq < y.seq;
 }
 
 void EventLanes::sift_up(std::size_t pos) {

@@ -35,10 +35,14 @@ std::int64_t ps_until_done(double remaining, double rate, core::Time now) {
   return std::max<std::int64_t>(0, static_cast<std::int64_t>(ps));
 }
 
-/// Heap order for completion entries: earliest time first, then smallest flow id.
+/// Heap order for completion entries: earliest time first, then smallest flow id. Bitwise, not
+/// short-circuit, so that choosing between two children compiles without a branch (the choice
+/// is a coin toss that a branch predictor cannot learn).
 template <typename C>
 bool earlier_completion(const C& a, const C& b) {
-  return a.time != b.time ? a.time < b.time : a.flow < b.flow;
+  const std::int64_t x = a.time.ps();
+  const std::int64_t y = b.time.ps();
+  return static_cast<bool>(static_cast<int>(x < y) | (static_cast<int>(x == y) & static_cast<int>(a.flow < b.flow)));
 }
 
 /// Heap order for share entries (a functor, so that the std heap algorithms inline it):
@@ -62,15 +66,16 @@ FlowNetwork::FlowNetwork(std::vector<core::BytesPerSecond> capacities)
   }
 }
 
-FlowId FlowNetwork::start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now) {
+FlowId FlowNetwork::start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now, std::uint32_t tag) {
   advance_clock(now);
   check_links(links);
   const double b = bytes.value();
   GPPSIM_CHECK(b >= 0.0 && std::isfinite(b),
                fmt::format("a flow must carry a finite, non-negative number of bytes, got {}", b));
-  const FlowId id = slot_of_.size();
+  const FlowId id = next_id_++;
   const Slot slot = allocate_slot(id);
   FlowState& flow = slots_[slot];
+  flow.tag = tag;
   flow.initial_bytes = b;
   flow.remaining_bytes = b;
   flow.rate = 0.0;
@@ -94,30 +99,32 @@ std::optional<std::pair<core::Time, FlowId>> FlowNetwork::next_completion() {
   return std::make_pair(completions_.front().time, completions_.front().flow);
 }
 
-void FlowNetwork::finish(FlowId flow, core::Time now) {
+std::uint32_t FlowNetwork::finish(FlowId flow, core::Time now) {
   advance_clock(now);
-  static_cast<void>(active_flow(flow));  // checks that it is active
+  // Only the next completion may finish, so the heap's front names the slot (and a flow that
+  // is not active never is the next completion).
   const auto next = next_completion();
   GPPSIM_CHECK(next && next->second == flow && next->first == now,
                fmt::format("finish(flow {}, {} ps) but the next completion is flow {} at {} ps",
                            flow, now.ps(), next ? next->second : flow,
                            next ? next->first.ps() : -1));
+  const Slot slot = completions_.front().slot;
   pop_completion();
-  const Slot slot = slot_of_[flow];
   FlowState& state = slots_[slot];
   advance_flow(state, now);
   GPPSIM_CHECK(is_done(state), fmt::format("flow {} finishes at {} ps with {} of {} B left", flow,
                                            now.ps(), state.remaining_bytes, state.initial_bytes));
   detach(slot);
-  slot_of_[flow] = kNoSlot;
+  state.active = false;
   if (state.links.empty()) {
     recycle_slot(slot);
-    return;
+    return state.tag;
   }
   // The slot keeps its links until the batch is re-shared, for settle_candidates' replay.
   record_change(state);
   batch_log_.push_back(Change{slot, false});
   batch_finished_.push_back(slot);
+  return state.tag;
 }
 
 bool FlowNetwork::answer_is_final() const {
@@ -187,7 +194,7 @@ FlowNetwork::Slot FlowNetwork::allocate_slot(FlowId id) {
     heap_pos_.push_back(kNotQueued);
   }
   slots_[slot].id = id;
-  slot_of_.push_back(slot);
+  slots_[slot].active = true;
   return slot;
 }
 
@@ -449,10 +456,16 @@ void FlowNetwork::pop_completion() {
   // Bottom-up: the last entry is usually due late, so walking the hole down to a leaf along
   // the earlier children (one comparison per level) and then sifting the entry up from there
   // beats sifting it down from the root (two per level). (time, flow) keys are unique, so the
-  // heap answers the same either way.
+  // heap answers the same either way. The child is picked by arithmetic, not a branch: which
+  // one is earlier is a coin toss that no predictor learns.
   std::size_t hole = 0;
-  for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
-    if (child + 1 < n && earlier_completion(completions_[child + 1], completions_[child])) ++child;
+  std::size_t child = 1;
+  for (; child + 1 < n; child = 2 * hole + 1) {
+    child += static_cast<std::size_t>(earlier_completion(completions_[child + 1], completions_[child]));
+    place(hole, completions_[child]);
+    hole = child;
+  }
+  if (child < n) {  // a last, single child
     place(hole, completions_[child]);
     hole = child;
   }
@@ -461,9 +474,10 @@ void FlowNetwork::pop_completion() {
 }
 
 const FlowNetwork::FlowState& FlowNetwork::active_flow(FlowId flow) const {
-  GPPSIM_CHECK(flow < slot_of_.size() && slot_of_[flow] != kNoSlot,
-               fmt::format("flow {} is not active", flow));
-  return slots_[slot_of_[flow]];
+  const auto it = std::find_if(slots_.begin(), slots_.end(),
+                               [flow](const FlowState& f) { return f.active && f.id == flow; });
+  GPPSIM_CHECK(it != slots_.end(), fmt::format("flow {} is not active", flow));
+  return *it;
 }
 
 }  // namespace gppsim::engine

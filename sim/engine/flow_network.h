@@ -43,26 +43,25 @@ class FlowNetwork {
   /// Starts moving `bytes` over `links` at time `now` (>= every earlier call's time). A flow of
   /// 0 bytes completes at `now`. `links` must be non-empty. The re-share is deferred.
   /// The links are copied (into storage recycled from finished flows, so that steady-state
-  /// starts do not allocate).
-  FlowId start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now);
+  /// starts do not allocate). `tag` is the caller's, handed back by finish() (so that a caller
+  /// needs no table indexed by FlowId to know what a finished flow was for).
+  FlowId start(std::span<const hw::LinkId> links, core::Bytes bytes, core::Time now, std::uint32_t tag = 0);
   /// start() over a braced list of links.
-  FlowId start(std::initializer_list<hw::LinkId> links, core::Bytes bytes, core::Time now) {
-    return start(std::span<const hw::LinkId>(links.begin(), links.size()), bytes, now);
+  FlowId start(std::initializer_list<hw::LinkId> links, core::Bytes bytes, core::Time now, std::uint32_t tag = 0) {
+    return start(std::span<const hw::LinkId>(links.begin(), links.size()), bytes, now, tag);
   }
   /// The earliest time an active flow completes, and that flow (smallest id on ties);
   /// nullopt when no flow is active. Re-shares what start() and finish() left pending first,
   /// except while only finishes are pending and a completion is due at the current time: that
   /// answer does not depend on the re-share, which then waits for the rest of the burst.
   [[nodiscard]] std::optional<std::pair<core::Time, FlowId>> next_completion();
-  /// Removes the flow that next_completion() named, at its completion time `now`; the re-share
-  /// of the bandwidth it held is deferred.
-  void finish(FlowId flow, core::Time now);
+  /// Removes the flow that next_completion() named, at its completion time `now`, and returns
+  /// the tag it was started with; the re-share of the bandwidth it held is deferred.
+  std::uint32_t finish(FlowId flow, core::Time now);
   /// Current rate of an active flow. Re-shares what is pending first: logically const (the
   /// rates are a function of the recorded flows), so it may update the deferred state.
+  /// Linear in the active flows (no FlowId index is kept: simulations never ask; tests do).
   [[nodiscard]] core::BytesPerSecond rate(FlowId flow) const;
-  /// Reserves room for `flows` flows started over the network's life (an estimate), so that
-  /// the FlowId index does not grow by copying.
-  void reserve_flows(std::size_t flows) { slot_of_.reserve(flows); }
   /// Flows started and not yet finished (zero-byte ones included).
   [[nodiscard]] std::size_t active_flows() const;
 
@@ -83,7 +82,9 @@ class FlowNetwork {
     core::Time updated;               ///< when remaining_bytes was last brought up to date
     bool frozen = false;              ///< rate fixed in the current progressive filling
     bool rate_changed = false;        ///< the last progressive filling changed `rate`
+    bool active = false;              ///< started and not yet finished
     FlowId id = 0;
+    std::uint32_t tag = 0;            ///< the caller's, from start()
     double initial_bytes = 0.0;
     std::vector<std::size_t> where;   ///< where[k]: index of this slot in links[k]'s flow list
   };
@@ -129,9 +130,9 @@ class FlowNetwork {
   static void advance_flow(FlowState& flow, core::Time now);
   /// Whether what is left of the flow is floating-point residue (or nothing).
   [[nodiscard]] static bool is_done(const FlowState& flow);
-  /// A recycled or new slot for flow `id`, registered in slot_of_.
+  /// A recycled or new slot, marked active for flow `id`.
   Slot allocate_slot(FlowId id);
-  /// Returns the slot of a finished flow (no longer in slot_of_) to free_slots_.
+  /// Returns the slot of a finished flow (no longer active) to free_slots_.
   void recycle_slot(Slot slot);
   /// Whether next_completion() may answer without re-sharing the pending batch: it holds only
   /// finishes and a completion is due at now_ (the answer is then the same either way).
@@ -169,13 +170,13 @@ class FlowNetwork {
   void place(std::size_t pos, const Completion& c);
   /// Removes the earliest completion from completions_.
   void pop_completion();
-  /// The state of `flow`; checks that it is active.
+  /// The state of `flow`; checks that it is active (a scan of the slots).
   [[nodiscard]] const FlowState& active_flow(FlowId flow) const;
 
   std::vector<LinkState> links_;
   std::vector<FlowState> slots_;
   std::vector<Slot> free_slots_;
-  std::vector<Slot> slot_of_;          ///< FlowId -> Slot, kNoSlot once finished
+  FlowId next_id_ = 0;                 ///< the FlowId of the next start()
   std::vector<Completion> completions_;  ///< indexed min-heap on (time, flow), no stale entries
   /// Per slot: index of its flow's projected completion in completions_ (kept apart from
   /// FlowState so that heap moves touch one small array).

@@ -1,5 +1,6 @@
 #include "sim/engine/simulate.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 #include "sim/engine/task_costs.h"
 
 namespace gppsim::engine {
-using core::advise_huge_pages;
 using core::assign_huge;
 namespace {
 
@@ -29,6 +29,21 @@ struct Job {
   TaskId owner;
   std::size_t route;  // index in Simulator::routes_
   core::Bytes bytes;
+};
+
+constexpr TaskId kNoTask = SIZE_MAX;
+
+// Per device: its queue's progress, with the next task kept at hand (no queue read to find it).
+struct DeviceState {
+  std::size_t next = 0;     // index in the queue of the next task to start
+  TaskId head = kNoTask;    // that task; kNoTask past the queue's end
+  bool busy = false;        // running a task
+};
+
+// Per task: dependencies not yet done, and where its dependents start in Simulator::dependents_.
+struct TaskState {
+  std::uint32_t remaining = 0;
+  std::uint32_t first_dependent = 0;
 };
 
 struct RingState {
@@ -50,65 +65,54 @@ class Simulator {
  public:
   explicit Simulator(const SimulationInput& in)
       : in_(in), costs_(in.strategy, in.model, in.op_cost, in.optimizer), net_(link_capacities(in.topology)),
-        next_(static_cast<std::size_t>(in.tasks.num_devices()), 0),
-        busy_(next_.size(), false), dynamic_(next_.size()), dynamic_peak_(next_.size()) {
+        devices_(static_cast<std::size_t>(in.tasks.num_devices())), dynamic_(devices_.size()),
+        dynamic_peak_(devices_.size()) {
     assign_huge(trace_.tasks, in.tasks.size(), schedule::TaskTiming{});
-    reserve_flows();
     build_dependents();
     init_static_memory();
+    for (std::size_t d = 0; d < devices_.size(); ++d) {
+      const auto& queue = in_.tasks.queue(static_cast<hw::DeviceId>(d));
+      devices_[d].head = queue.empty() ? kNoTask : queue.front();
+    }
   }
 
   schedule::Trace run() {
     for (TaskId t = 0; t < in_.tasks.size(); ++t) {
-      if (remaining_[t] == 0) on_ready(t);
+      if (state_[t].remaining == 0) on_ready(t);
     }
     while (step()) {
     }
     check_all_done();
-    for (std::size_t d = 0; d < next_.size(); ++d) {
+    for (std::size_t d = 0; d < devices_.size(); ++d) {
       trace_.peak_memory.push_back(trace_.static_memory[d] + dynamic_peak_[d]);
     }
     return std::move(trace_);
   }
 
  private:
-  // One flow per transfer task and 2 (n - 1) n per all-reduce over n devices.
-  void reserve_flows() {
-    std::size_t flows = 0;
-    for (TaskId t = 0; t < in_.tasks.size(); ++t) {
-      const auto& kind = in_.tasks.kind(t);
-      if (std::holds_alternative<schedule::TransferTask>(kind)) ++flows;
-      if (const auto* a = std::get_if<schedule::AllReduceTask>(&kind)) flows += 2 * a->ring.size() * a->ring.size();
-    }
-    flow_job_.reserve(flows);
-    advise_huge_pages(flow_job_);
-    net_.reserve_flows(flows);
-  }
-
   // dependents_ lists, for each task, the tasks that depend on it, in increasing id order.
   void build_dependents() {
     const std::size_t n = in_.tasks.size();
-    assign_huge(remaining_, n, std::uint32_t{0});
     GPPSIM_CHECK(n < UINT32_MAX && in_.tasks.num_dependencies() < UINT32_MAX, "too many tasks or dependencies");
-    assign_huge(dep_begin_, n + 1, std::uint32_t{0});
+    assign_huge(state_, n + 1, TaskState{});
     for (TaskId t = 0; t < n; ++t) {
       const auto deps = in_.tasks.deps(t);
-      remaining_[t] = static_cast<std::uint32_t>(deps.size());
-      for (const TaskId d : deps) ++dep_begin_[d + 1];
+      state_[t].remaining = static_cast<std::uint32_t>(deps.size());
+      for (const TaskId d : deps) ++state_[d + 1].first_dependent;
     }
-    for (std::size_t i = 1; i < dep_begin_.size(); ++i) dep_begin_[i] += dep_begin_[i - 1];
-    assign_huge(dependents_, dep_begin_.back(), std::uint32_t{0});
-    // dep_begin_[d] serves as d's fill cursor (tasks visited in increasing order, so each list
-    // ascends) and ends at the start of d + 1's list; shifting it back restores the starts.
+    for (std::size_t i = 1; i <= n; ++i) state_[i].first_dependent += state_[i - 1].first_dependent;
+    assign_huge(dependents_, state_[n].first_dependent, std::uint32_t{0});
+    // first_dependent of d serves as d's fill cursor (tasks visited in increasing order, so each
+    // list ascends) and ends at the start of d + 1's list; shifting it back restores the starts.
     for (TaskId t = 0; t < n; ++t) {
-      for (const TaskId d : in_.tasks.deps(t)) dependents_[dep_begin_[d]++] = static_cast<std::uint32_t>(t);
+      for (const TaskId d : in_.tasks.deps(t)) dependents_[state_[d].first_dependent++] = static_cast<std::uint32_t>(t);
     }
-    for (std::size_t d = n; d-- > 1;) dep_begin_[d] = dep_begin_[d - 1];
-    dep_begin_[0] = 0;
+    for (std::size_t d = n; d-- > 1;) state_[d].first_dependent = state_[d - 1].first_dependent;
+    state_[0].first_dependent = 0;
   }
 
   void init_static_memory() {
-    trace_.static_memory.assign(next_.size(), core::Bytes());
+    trace_.static_memory.assign(devices_.size(), core::Bytes());
     for (const auto& st : in_.strategy.stages) {
       for (const auto d : st.devices) trace_.static_memory[static_cast<std::size_t>(d)] += costs_.static_memory(st.id);
     }
@@ -126,8 +130,7 @@ class Simulator {
     ++trace_.events;
     if (flow && (!have_event || flow->first < events_.top().time)) {
       now_ = flow->first;
-      net_.finish(flow->second, now_);
-      job_done(flow_job_[flow->second]);
+      job_done(net_.finish(flow->second, now_));
       return true;
     }
     const Event e = events_.top();
@@ -169,16 +172,20 @@ class Simulator {
     }
   }
 
-  // The index in routes_ of the route from src to dst, computed and checked on first use.
+  // The index in routes_ of the route from src to dst, computed and checked on first use. A
+  // device sends to few others, so a sorted list per source beats hashing the pair.
   std::size_t route(hw::DeviceId src, hw::DeviceId dst) {
-    const auto key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
-    const auto [it, added] = route_index_.try_emplace(key, routes_.size());
-    if (added) {
-      const hw::Route r = in_.topology.route(src, dst);
-      GPPSIM_CHECK(in_.topology.route_bandwidth(r).value() > 0.0, "a transfer over a link without bandwidth");
-      routes_.push_back(CachedRoute{r.links, core::Time::from_seconds(in_.topology.route_latency(r))});
-    }
-    return it->second;
+    const auto s = static_cast<std::size_t>(src);
+    if (s >= routes_from_.size()) routes_from_.resize(s + 1);
+    auto& known = routes_from_[s];
+    const auto it = std::lower_bound(known.begin(), known.end(), dst,
+                                     [](const auto& entry, hw::DeviceId d) { return entry.first < d; });
+    if (it != known.end() && it->first == dst) return it->second;
+    const hw::Route r = in_.topology.route(src, dst);
+    GPPSIM_CHECK(in_.topology.route_bandwidth(r).value() > 0.0, "a transfer over a link without bandwidth");
+    routes_.push_back(CachedRoute{r.links, core::Time::from_seconds(in_.topology.route_latency(r))});
+    known.emplace(it, dst, routes_.size() - 1);
+    return routes_.size() - 1;
   }
 
   // Jobs live in recycled slots: a million transfers need only as many slots as are in flight.
@@ -195,9 +202,8 @@ class Simulator {
   }
 
   void start_flow(std::size_t job) {
-    const FlowId f = net_.start(routes_[jobs_[job].route].links, jobs_[job].bytes, now_);
-    if (f >= flow_job_.size()) flow_job_.resize(f + 1);
-    flow_job_[f] = static_cast<std::uint32_t>(job);
+    // Job slots fit the tag: they were event ids (checked to fit 32 bits by EventLanes::push).
+    net_.start(routes_[jobs_[job].route].links, jobs_[job].bytes, now_, static_cast<std::uint32_t>(job));
   }
 
   void job_done(std::size_t job) {
@@ -223,15 +229,24 @@ class Simulator {
   }
 
   void try_start(hw::DeviceId device) {
-    const auto d = static_cast<std::size_t>(device);
+    DeviceState& dev = devices_[static_cast<std::size_t>(device)];
+    const TaskId t = dev.head;
+    if (dev.busy || t == kNoTask || state_[t].remaining != 0) return;
+    dev.busy = true;
     const auto& queue = in_.tasks.queue(device);
-    if (busy_[d] || next_[d] >= queue.size()) return;
-    const TaskId t = queue[next_[d]];
-    if (remaining_[t] != 0) return;
-    busy_[d] = true;
-    ++next_[d];
+    dev.head = ++dev.next < queue.size() ? queue[dev.next] : kNoTask;
     trace_.tasks[t].start = now_;
     push(core::Time::from_seconds(duration(t)), EventKind::kComputeDone, t);
+    if (dev.head == kNoTask) return;
+    prefetch_task(dev.head);
+    if (dev.next + 1 < queue.size()) __builtin_prefetch(&queue[dev.next + 1]);
+  }
+
+  // The device's next task is looked at when this one ends, thousands of events later: asking
+  // for its lines now hides the cache misses (they stay in L2 that long, not in L1).
+  void prefetch_task(TaskId t) const {
+    __builtin_prefetch(&state_[t]);
+    __builtin_prefetch(&in_.tasks.kind(t));
   }
 
   void add_memory(hw::DeviceId device, core::Bytes delta) {
@@ -241,38 +256,61 @@ class Simulator {
     if (cur > peak) peak = cur;
   }
 
-  void account_memory(TaskId t) {
-    const auto& kind = in_.tasks.kind(t);
-    if (const auto* x = std::get_if<schedule::TransferTask>(&kind)) {
-      add_memory(x->dst, x->bytes);  // held until its consumer ends
+  // A received tensor is held from its transfer's end until its consumer ends. The consumer's
+  // trace end, unused until then, notes the transfers it must release (kNoneHeld, the one
+  // transfer + 1, or kManyHeld), so that its end need not look up every dependency's kind.
+  static constexpr std::int64_t kNoneHeld = 0;
+  static constexpr std::int64_t kManyHeld = -1;
+
+  // Records one dependency of `consumer` on transfer x (so many times as it lists x).
+  void note_held(TaskId consumer, TaskId x) {
+    core::Time& held = trace_.tasks[consumer].end;
+    held = core::Time::from_ps(held.ps() == kNoneHeld ? static_cast<std::int64_t>(x) + 1 : kManyHeld);
+  }
+
+  // Releases, in dependency order, the tensors held for compute task t (see note_held).
+  void release_held(TaskId t, core::Time held) {
+    if (held.ps() > kNoneHeld) {
+      const auto& x = std::get<schedule::TransferTask>(in_.tasks.kind(static_cast<TaskId>(held.ps() - 1)));
+      add_memory(x.dst, core::Bytes() - x.bytes);
       return;
     }
-    const auto* c = std::get_if<schedule::ComputeTask>(&kind);
-    if (c == nullptr) return;
+    if (held.ps() == kNoneHeld) return;
     for (const TaskId dep : in_.tasks.deps(t)) {
       const auto* x = std::get_if<schedule::TransferTask>(&in_.tasks.kind(dep));
       if (x != nullptr && x->consumer == t) add_memory(x->dst, core::Bytes() - x->bytes);
     }
-    const core::Bytes stash = costs_.stash_per_sample(c->stage) * static_cast<double>(c->samples);
+  }
+
+  // Memory changes at the end of compute task t: received tensors go, activations come or go.
+  void account_compute(TaskId t, const schedule::ComputeTask& c, core::Time held) {
+    release_held(t, held);
+    const core::Bytes stash = costs_.stash_per_sample(c.stage) * static_cast<double>(c.samples);
     const bool split = in_.strategy.schedule == plan::ScheduleKind::kZbH1;
-    if (c->phase == schedule::Phase::kForward) add_memory(c->device, stash);
+    if (c.phase == schedule::Phase::kForward) add_memory(c.device, stash);
     const auto frees = split ? schedule::Phase::kWeightGrad : schedule::Phase::kBackward;
-    if (c->phase == frees) add_memory(c->device, core::Bytes() - stash);
+    if (c.phase == frees) add_memory(c.device, core::Bytes() - stash);
   }
 
   void complete(TaskId t) {
+    const core::Time held = trace_.tasks[t].end;
     trace_.tasks[t].end = now_;
-    account_memory(t);
-    for (std::size_t i = dep_begin_[t]; i < dep_begin_[t + 1]; ++i) {
-      const TaskId d = dependents_[i];
-      if (--remaining_[d] == 0) on_ready(d);
-    }
     const auto& kind = in_.tasks.kind(t);
+    const auto* x = std::get_if<schedule::TransferTask>(&kind);
+    const auto* c = std::get_if<schedule::ComputeTask>(&kind);
+    if (x != nullptr) add_memory(x->dst, x->bytes);  // held until its consumer ends
+    if (c != nullptr) account_compute(t, *c, held);
+    const TaskId consumer = x != nullptr ? x->consumer : in_.tasks.size();
+    for (std::size_t i = state_[t].first_dependent; i < state_[t + 1].first_dependent; ++i) {
+      const TaskId d = dependents_[i];
+      if (d == consumer) note_held(d, t);  // before d may run and end within on_ready
+      if (--state_[d].remaining == 0) on_ready(d);
+    }
     hw::DeviceId device = -1;
-    if (const auto* c = std::get_if<schedule::ComputeTask>(&kind)) device = c->device;
+    if (c != nullptr) device = c->device;
     if (const auto* o = std::get_if<schedule::OptimizerTask>(&kind)) device = o->device;
     if (device >= 0) {
-      busy_[static_cast<std::size_t>(device)] = false;
+      devices_[static_cast<std::size_t>(device)].busy = false;
       try_start(device);
     }
     ++done_;
@@ -281,7 +319,7 @@ class Simulator {
   void check_all_done() const {
     if (done_ == in_.tasks.size()) return;
     for (TaskId t = 0; t < in_.tasks.size(); ++t) {
-      if (remaining_[t] != 0) {
+      if (state_[t].remaining != 0) {
         GPPSIM_CHECK(false, fmt::format("deadlock: {} of {} tasks never ran (first: task {}); the device queue "
                                         "order contradicts the dependencies",
                                         in_.tasks.size() - done_, in_.tasks.size(), t));
@@ -294,20 +332,19 @@ class Simulator {
   const SimulationInput& in_;
   TaskCosts costs_;
   FlowNetwork net_;
-  std::vector<std::uint32_t> remaining_;
-  // 32-bit (checked in build_dependents): half the fresh memory and cache lines of TaskIds.
-  std::vector<std::uint32_t> dep_begin_;
+  // Per task (and one past the last, for the end of the last list), the fields read together
+  // when a task starts or ends: one cache line instead of one per array. 32-bit (checked in
+  // build_dependents): half the fresh memory and cache lines of TaskIds.
+  std::vector<TaskState> state_;
   std::vector<std::uint32_t> dependents_;
-  std::vector<std::size_t> next_;
-  std::vector<bool> busy_;
+  std::vector<DeviceState> devices_;
   std::vector<core::Bytes> dynamic_;
   std::vector<core::Bytes> dynamic_peak_;
   EventLanes events_;
   std::vector<Job> jobs_;
   std::vector<std::size_t> free_jobs_;
-  std::vector<std::uint32_t> flow_job_;  // job slot by FlowId (ids are dense, never reused)
   std::vector<CachedRoute> routes_;
-  std::unordered_map<std::uint64_t, std::size_t> route_index_;  // (src << 32 | dst) -> routes_
+  std::vector<std::vector<std::pair<hw::DeviceId, std::size_t>>> routes_from_;  // by src: (dst, routes_ index)
   std::unordered_map<TaskId, RingState> ring_;
   schedule::Trace trace_;
   core::Time now_;
