@@ -1,6 +1,7 @@
 #pragma once
 // Optimizer updates of the real backend: SGD (lr 0.01), SGD with momentum (lr 0.01, 0.9) and
-// Adam (lr 0.001, betas 0.9 / 0.999, eps 1e-8, bias-corrected), on flat float arrays.
+// Adam (lr 0.001, betas 0.9 / 0.999, eps 1e-8, bias-corrected), on flat float arrays. The loops
+// are kernels/cpu/optimizer_update.h, the ones the CPU calibration times.
 
 #include <cstddef>
 #include <cstdint>
