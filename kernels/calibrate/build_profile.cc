@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,6 +10,7 @@
 #include "kernels/calibrate/calibrate.h"
 #include "kernels/calibrate/fit.h"
 #include "kernels/common/kernel_error.h"
+#include "kernels/cpu/cpu_benchmarks.h"
 #include "sim/cost/profile_cost_source.h"
 
 namespace gppsim::calibrate {
@@ -33,6 +35,10 @@ void fit_gemms(const SweepPlan& plan, const SweepMeasurements& m, hw::DeviceProf
   for (const auto dtype : plan.dtypes) {
     const std::string name(core::to_string(dtype));
     p->gemm[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm", name));
+    for (const auto& layout : plan.gemm_layouts) {
+      if (layout == "nt") p->gemm_nt[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm_nt", name));
+      if (layout == "tn") p->gemm_tn[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm_tn", name));
+    }
     p->batched_gemm[dtype] = fit_gemm_table(plan.batched_axes, select(m.fit, "batched_gemm", name));
   }
 }
@@ -63,18 +69,30 @@ std::map<std::string, std::string> sweep_record(const SweepPlan& plan) {
           {"holdout_fraction", fmt::format("{}", plan.holdout_fraction)},
           {"gemm_m", axis(plan.gemm_axes[0])},
           {"gemm_nk", axis(plan.gemm_axes[1])},
+          {"gemm_layouts", fmt::format("{}", fmt::join(plan.gemm_layouts, ", "))},
+          {"gemm_operands", plan.backend == Backend::kCpu
+                                ? fmt::format("cold (cycled through {:.0f} MiB)", kernels::kColdOperandBytes / (1024.0 * 1024.0))
+                                : std::string("warm (reused)")},
           {"batched_batch", axis(plan.batched_axes[3])},
           {"memory_bytes", axis(plan.memory_bytes)},
           {"link_bytes", axis(plan.link_bytes)},
           {"statistic", "median of timed iterations"}};
 }
 
+/// The layout a GEMM measurement ran in; nullopt for other kernels.
+std::optional<cost::GemmLayout> gemm_layout_of(std::string_view kernel) {
+  if (kernel == "gemm" || kernel == "batched_gemm") return cost::GemmLayout::kNN;
+  if (kernel == "gemm_nt") return cost::GemmLayout::kNT;
+  if (kernel == "gemm_tn") return cost::GemmLayout::kTN;
+  return std::nullopt;
+}
+
 /// What the profile predicts for a held-out measurement, through the cost model's own code.
 double predicted_seconds(const cost::ProfileCostSource& source, const kernels::Measurement& m, Backend backend) {
   const hw::DeviceProfile& p = source.profile();
-  if (m.kernel == "gemm" || m.kernel == "batched_gemm") {
+  if (const auto layout = gemm_layout_of(m.kernel)) {
     const model::GemmShape shape{m.shape[0], m.shape[1], m.shape[2], m.shape[3], model::BatchDim::kM};
-    return source.gemm_time(shape, *core::parse_dtype(m.dtype)).value();
+    return source.gemm_time(shape, *core::parse_dtype(m.dtype), *layout).value();
   }
   for (const auto& k : hw::profile_memory_kernels()) {
     if (measured_kernel(k, backend) == m.kernel && p.memory.count(k) != 0) {

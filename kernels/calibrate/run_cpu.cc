@@ -98,10 +98,12 @@ SweepMeasurements run_cpu_sweep(const SweepPlan& plan, const CalibrateOptions& o
   // A 1x1x1 GEMM is the fixed cost of one BLAS call: the CPU's "launch overhead".
   out.launch = kernels::run_cpu_gemm(kernels::GemmPoint{1, 1, 1, 1, "fp32"}, kernels::BenchSettings{2, 50});
   runner.tick("launch overhead (1x1x1 sgemm)");
-  runner.gemms([&](const kernels::GemmPoint& g) { return kernels::run_cpu_gemm(g, plan.settings); });
+  kernels::GemmOperandPool pool;
+  runner.gemms([&](const kernels::GemmPoint& g) { return kernels::run_cpu_gemm(g, plan.settings, &pool); });
   for (const auto& k : plan.memory_kernels) {
     runner.sizes(k, plan.memory_bytes, plan.holdout_memory_bytes, [&](const std::string& kernel, std::int64_t bytes) {
-      return kernels::run_cpu_stream(kernel, bytes, plan.settings);
+      return kernel == "copy" || kernel == "elementwise" ? kernels::run_cpu_stream(kernel, bytes, plan.settings)
+                                                         : kernels::run_cpu_optimizer(kernel, bytes, plan.settings);
     });
   }
   if (!options.skip_links) run_links(plan, options, &runner, &out);

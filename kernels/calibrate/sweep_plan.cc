@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 namespace gppsim::calibrate {
 namespace {
@@ -29,11 +30,14 @@ std::size_t product_of_sizes(const std::vector<std::vector<std::int64_t>>& axes)
 
 void set_cpu_grids(SweepPlan* p) {
   p->dtypes = {core::Dtype::kFp32};
+  // A layer's backward runs dX = dY W^T (nt) and dW += X^T dY (tn), which OpenBLAS runs at rates
+  // of their own (for 8 x 1024 x 1024 here: nt 1.6x and tn 0.8x the time of nn).
+  p->gemm_layouts = {"nn", "nt", "tn"};
   // m (rows: tokens or samples) reaches down to 1 for MLPs at micro-batch 1; n and k are layer widths.
   const auto dims = powers_of_two(4, p->quick ? 8 : 10);  // 16 .. 256 (quick) or 1024
   p->gemm_axes = {powers_of_two(0, p->quick ? 8 : 10), dims, dims};
   p->batched_axes = {powers_of_two(4, 8, 2), powers_of_two(4, 8, 2), powers_of_two(4, 6, 2), powers_of_two(1, 5, 2)};
-  p->memory_kernels = {"elementwise", "copy"};
+  p->memory_kernels = {"elementwise", "copy", "sgd", "momentum", "adam"};
   p->memory_bytes = powers_of_two(12, p->quick ? 24 : 28);  // 4 KiB .. 16 MiB or 256 MiB
   p->link_kinds = {"mpi_pingpong"};
   p->link_bytes = powers_of_two(0, p->quick ? 20 : 24);     // 1 B .. 1 MiB or 16 MiB
@@ -42,6 +46,7 @@ void set_cpu_grids(SweepPlan* p) {
 
 void set_cuda_grids(SweepPlan* p) {
   p->dtypes = {core::Dtype::kFp32, core::Dtype::kTf32, core::Dtype::kFp16, core::Dtype::kBf16};
+  p->gemm_layouts = {"nn"};
   // A denser grid (1.5 x 2^e between the powers) was tried on an H100: 4x the points, and a
   // held-out median error of 13.8% against 11.3%, so the powers of two stay.
   const auto m = powers_of_two(0, p->quick ? 11 : 14);   // 1 .. 2048 or 16384
@@ -61,26 +66,33 @@ std::vector<std::int64_t> axis_holdouts(const std::vector<std::int64_t>& axis, s
 }
 
 /// A GEMM dimension as models run them: from 16 up a multiple of 8 (tensor-core alignment), never
-/// a grid knot (2^e or 3 x 2^e); below 16 any number that is not a knot.
-std::int64_t model_like(std::int64_t v) {
+/// a grid knot (2^e or 3 x 2^e), and never above the axis' last knot `hi` (a held-out point
+/// outside the grid would judge the clamp, not the interpolation); below 16 any number that is
+/// not a knot.
+std::int64_t model_like(std::int64_t v, std::int64_t hi) {
   if (v < 16) {
     while (is_knot(v) && v > 1) --v;
     return is_knot(v) ? 5 : v;
   }
   v = (v + 4) / 8 * 8;
   while (is_knot(v)) v += 8;
+  if (v > hi) {
+    v = hi / 8 * 8;
+    while (is_knot(v) && v > 16) v -= 8;
+  }
   return v;
 }
 
 std::vector<kernels::GemmPoint> gemm_holdouts(const std::vector<std::vector<std::int64_t>>& axes, std::size_t count,
-                                              core::Dtype dtype, std::uint64_t seed) {
+                                              core::Dtype dtype, std::uint64_t seed, const std::string& layout) {
   std::vector<std::vector<std::int64_t>> draws;
   for (std::size_t a = 0; a < axes.size(); ++a) draws.push_back(axis_holdouts(axes[a], count, 1, seed * 31 + a));
   std::vector<kernels::GemmPoint> out;
   for (std::size_t i = 0; i < count; ++i) {
     const std::int64_t batch = axes.size() > 3 ? std::max<std::int64_t>(2, draws[3][i]) : 1;
-    out.push_back(kernels::GemmPoint{model_like(draws[0][i]), model_like(draws[1][i]), model_like(draws[2][i]), batch,
-                                     std::string(core::to_string(dtype))});
+    out.push_back(kernels::GemmPoint{model_like(draws[0][i], axes[0].back()), model_like(draws[1][i], axes[1].back()),
+                                     model_like(draws[2][i], axes[2].back()), batch,
+                                     std::string(core::to_string(dtype)), layout});
   }
   return out;
 }
@@ -89,10 +101,14 @@ void add_holdouts(SweepPlan* p) {
   const double f = p->holdout_fraction;
   for (std::size_t d = 0; d < p->dtypes.size(); ++d) {
     const std::uint64_t s = p->seed * 1000 + d * 10;
-    const auto plain = gemm_holdouts(p->gemm_axes, holdout_count(product_of_sizes(p->gemm_axes), f), p->dtypes[d], s);
+    for (std::size_t l = 0; l < p->gemm_layouts.size(); ++l) {
+      // nn keeps the seed it always had, so its held-out shapes stay the same.
+      const auto plain = gemm_holdouts(p->gemm_axes, holdout_count(product_of_sizes(p->gemm_axes), f), p->dtypes[d],
+                                       l == 0 ? s : s + 100 * l, p->gemm_layouts[l]);
+      p->holdout_gemms.insert(p->holdout_gemms.end(), plain.begin(), plain.end());
+    }
     const auto batched =
-        gemm_holdouts(p->batched_axes, holdout_count(product_of_sizes(p->batched_axes), f), p->dtypes[d], s + 1);
-    p->holdout_gemms.insert(p->holdout_gemms.end(), plain.begin(), plain.end());
+        gemm_holdouts(p->batched_axes, holdout_count(product_of_sizes(p->batched_axes), f), p->dtypes[d], s + 1, "nn");
     p->holdout_gemms.insert(p->holdout_gemms.end(), batched.begin(), batched.end());
   }
   p->holdout_memory_bytes = holdout_sizes(p->memory_bytes.front(), p->memory_bytes.back(),
@@ -134,9 +150,10 @@ std::vector<std::int64_t> holdout_sizes(std::int64_t lo, std::int64_t hi, std::s
 std::vector<kernels::GemmPoint> SweepPlan::grid_gemms(core::Dtype dtype) const {
   std::vector<kernels::GemmPoint> out;
   const std::string name(core::to_string(dtype));
-  for (const auto m : gemm_axes[0])
-    for (const auto n : gemm_axes[1])
-      for (const auto k : gemm_axes[2]) out.push_back(kernels::GemmPoint{m, n, k, 1, name});
+  for (const auto& layout : gemm_layouts)
+    for (const auto m : gemm_axes[0])
+      for (const auto n : gemm_axes[1])
+        for (const auto k : gemm_axes[2]) out.push_back(kernels::GemmPoint{m, n, k, 1, name, layout});
   for (const auto m : batched_axes[0])
     for (const auto n : batched_axes[1])
       for (const auto k : batched_axes[2])
@@ -145,7 +162,8 @@ std::vector<kernels::GemmPoint> SweepPlan::grid_gemms(core::Dtype dtype) const {
 }
 
 std::size_t SweepPlan::total_points() const {
-  const std::size_t gemms = dtypes.size() * (product_of_sizes(gemm_axes) + product_of_sizes(batched_axes));
+  const std::size_t gemms =
+      dtypes.size() * (gemm_layouts.size() * product_of_sizes(gemm_axes) + product_of_sizes(batched_axes));
   const std::size_t memory = memory_kernels.size() * (memory_bytes.size() + holdout_memory_bytes.size());
   const std::size_t links = link_kinds.size() * (link_bytes.size() + holdout_link_bytes.size());
   return gemms + holdout_gemms.size() + memory + links + 1;  // + the launch-overhead run

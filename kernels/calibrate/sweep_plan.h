@@ -27,6 +27,7 @@ struct SweepPlan {
   kernels::BenchSettings settings;
 
   std::vector<core::Dtype> dtypes;         ///< GEMM dtypes
+  std::vector<std::string> gemm_layouts;   ///< batch-1 operand layouts measured, "nn" first (GemmPoint)
   std::vector<std::vector<std::int64_t>> gemm_axes;     ///< m, n, k (batch 1)
   std::vector<std::vector<std::int64_t>> batched_axes;  ///< m, n, k, batch (batch >= 2)
   std::vector<std::string> memory_kernels; ///< bandwidth-bound kernels (the profile's memory fits)
@@ -34,18 +35,20 @@ struct SweepPlan {
   std::vector<std::string> link_kinds;     ///< links measured by this backend (the profile's link fits)
   std::vector<std::int64_t> link_bytes;    ///< message sizes of the link fits' knots
 
-  std::vector<kernels::GemmPoint> holdout_gemms;    ///< off-grid GEMMs, batch 1 and batched
+  std::vector<kernels::GemmPoint> holdout_gemms;    ///< off-grid GEMMs, batch 1 (every layout) and batched
   std::vector<std::int64_t> holdout_memory_bytes;   ///< off-grid sizes for each memory kernel
   std::vector<std::int64_t> holdout_link_bytes;     ///< off-grid sizes for each link
 
-  /// Every point of the grids (fit points) for this dtype, batch-1 grid first.
+  /// Every point of the grids (fit points) for this dtype: the batch-1 grid in each layout, then
+  /// the batched grid.
   [[nodiscard]] std::vector<kernels::GemmPoint> grid_gemms(core::Dtype dtype) const;
   /// Number of benchmark runs the sweep makes (fit and held-out points), for progress.
   [[nodiscard]] std::size_t total_points() const;
 };
 
 /// The benchmark that measures a profile memory kernel on `backend` (the CUDA "copy" runs as
-/// copy_d2d; every other name is the same).
+/// copy_d2d; every other name is the same, the optimizers' "sgd", "momentum" and "adam"
+/// included).
 std::string measured_kernel(const std::string& memory_kernel, Backend backend);
 
 /// The built-in sweep of a backend; `quick` is a small subset for CI (fits are coarser).

@@ -45,7 +45,7 @@ class SweepRunner {
 
  private:
   static std::string describe(const kernels::GemmPoint& g) {
-    return fmt::format("{} {} {}x{}x{}{}", g.batch > 1 ? "batched_gemm" : "gemm", g.dtype, g.m, g.n, g.k,
+    return fmt::format("{} {} {}x{}x{}{}", kernels::gemm_kernel_name(g), g.dtype, g.m, g.n, g.k,
                        g.batch > 1 ? fmt::format(" x{}", g.batch) : "");
   }
   void record(kernels::Measurement m, const std::string& what, std::vector<kernels::Measurement>* into) {

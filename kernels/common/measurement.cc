@@ -4,6 +4,11 @@
 
 namespace gppsim::kernels {
 
+std::string gemm_kernel_name(const GemmPoint& point) {
+  if (point.batch > 1) return "batched_gemm";
+  return point.layout == "nn" ? "gemm" : "gemm_" + point.layout;
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());

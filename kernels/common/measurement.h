@@ -19,14 +19,22 @@ struct BenchSettings {
 
 /// A GEMM to run: C[m x n] = A[m x k] B[k x n], `batch` independent products (strided batched
 /// when batch > 1), every dimension >= 1, at a dtype named as in sim/core/dtype.h ("fp32",
-/// "tf32", "fp16", "bf16", "fp64").
+/// "tf32", "fp16", "bf16", "fp64"). `layout` names the operands' storage as a layer's three
+/// GEMMs use them: "nn" C = A B (forward, Y = X W), "nt" C = A B^T with B stored n x k (input
+/// gradient, dX = dY W^T), "tn" C += A^T B with A stored k x m, accumulating (weight gradient,
+/// dW += X^T dY). Batched products and the CUDA backend run "nn" only.
 struct GemmPoint {
   std::int64_t m = 1;
   std::int64_t n = 1;
   std::int64_t k = 1;
   std::int64_t batch = 1;
   std::string dtype = "fp32";
+  std::string layout = "nn";
 };
+
+/// The Measurement::kernel name of a GEMM point: "batched_gemm" for batch > 1, else "gemm"
+/// ("nn"), "gemm_nt" or "gemm_tn".
+std::string gemm_kernel_name(const GemmPoint& point);
 
 /// The result of one benchmark point.
 struct Measurement {

@@ -61,6 +61,9 @@ std::string describe(const GemmPoint& p) {
 }
 
 void validate_point(const GemmPoint& p) {
+  if (p.layout != "nn") {
+    throw KernelError("CudaBench::" + describe(p) + ": layout '" + p.layout + "' is not measured on CUDA (nn only)");
+  }
   for (const std::int64_t dim : {p.m, p.n, p.k, p.batch}) {
     if (dim < 1 || dim > INT_MAX) {
       throw KernelError("CudaBench::" + describe(p) + ": every dimension must be in [1, INT_MAX]");

@@ -15,7 +15,7 @@ namespace {
 
 const std::vector<std::string_view> kTopKeys{"format",  "name",  "backend", "device",          "versions",
                                              "date",    "sweep", "memory_capacity", "launch_overhead",
-                                             "gemm",    "batched_gemm", "memory", "links", "validation"};
+                                             "gemm",    "gemm_nt", "gemm_tn", "batched_gemm", "memory", "links", "validation"};
 
 /// Entries of a mapping with free keys (dtype names, kernel names, version names).
 std::vector<std::pair<std::string, YamlValue>> entries(const YamlValue& value) {
@@ -176,6 +176,8 @@ void read_costs(const YamlMap& top, hw::DeviceProfile* p) {
     p->launch_overhead = v->as_seconds(false).value_or(core::Seconds{});
   }
   if (const auto v = top.get("gemm", true)) read_tables(*v, {"m", "n", "k"}, &p->gemm);
+  if (const auto v = top.get("gemm_nt", false)) read_tables(*v, {"m", "n", "k"}, &p->gemm_nt);
+  if (const auto v = top.get("gemm_tn", false)) read_tables(*v, {"m", "n", "k"}, &p->gemm_tn);
   if (const auto v = top.get("batched_gemm", false)) read_tables(*v, {"m", "n", "k", "batch"}, &p->batched_gemm);
   if (const auto v = top.get("memory", true)) {
     read_fits(*v, hw::profile_memory_kernels(), &p->memory);

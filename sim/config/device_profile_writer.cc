@@ -73,6 +73,12 @@ std::string device_profile_to_yaml(const hw::DeviceProfile& p) {
                      p.launch_overhead.value() * 1e6);
   out += "gemm:\n";
   write_tables(p.gemm, {"m", "n", "k"}, &out);
+  // The layouts of the backward GEMMs: written only when measured (CUDA profiles have nn only).
+  for (const auto& [key, tables] : {std::pair{"gemm_nt", &p.gemm_nt}, std::pair{"gemm_tn", &p.gemm_tn}}) {
+    if (tables->empty()) continue;
+    out += fmt::format("{}:\n", key);
+    write_tables(*tables, {"m", "n", "k"}, &out);
+  }
   out += p.batched_gemm.empty() ? "batched_gemm: {}\n" : "batched_gemm:\n";
   write_tables(p.batched_gemm, {"m", "n", "k", "batch"}, &out);
   out += "memory:\n";

@@ -64,7 +64,7 @@ core::Seconds OpCost::forward(const model::Op& op, std::int64_t micro_batch) con
   if (op.kind == model::OpKind::kConcat) return copy_time(op, micro_batch);
   core::Seconds gemm_sum;
   for (const model::GemmShape& g : op.gemms) {
-    gemm_sum += source_->gemm_time(g.at_micro_batch(micro_batch), dtype_);
+    gemm_sum += source_->gemm_time(g.at_micro_batch(micro_batch), dtype_, GemmLayout::kNN);
   }
   const core::Seconds memory = source_->memory_time(activation_traffic(op, micro_batch) +
                                                     streamed_parameter_bytes(op));
@@ -79,8 +79,8 @@ core::Seconds OpCost::backward(const model::Op& op, std::int64_t micro_batch) co
   core::Seconds gemm_sum;
   for (const model::GemmShape& g : op.gemms) {
     const BackwardGemms bw = backward_gemms(g.at_micro_batch(micro_batch));
-    gemm_sum += source_->gemm_time(bw.input_grad, dtype_);
-    gemm_sum += source_->gemm_time(bw.other_grad, dtype_);
+    gemm_sum += source_->gemm_time(bw.input_grad, dtype_, GemmLayout::kNT);
+    gemm_sum += source_->gemm_time(bw.other_grad, dtype_, GemmLayout::kTN);
   }
   // Reads the input (r) and the output gradient (w), writes the input gradient (r) and re-reads
   // the output for element-wise parts (w): 2 (r + w) b. Reads W for dA, writes dW: 2 P.
@@ -96,8 +96,8 @@ BackwardSplit OpCost::backward_split(const model::Op& op, std::int64_t micro_bat
   core::Seconds weight_gemms;
   for (const model::GemmShape& g : op.gemms) {
     const BackwardGemms bw = backward_gemms(g.at_micro_batch(micro_batch));
-    all_gemms += source_->gemm_time(bw.input_grad, dtype_);
-    const core::Seconds other = source_->gemm_time(bw.other_grad, dtype_);
+    all_gemms += source_->gemm_time(bw.input_grad, dtype_, GemmLayout::kNT);
+    const core::Seconds other = source_->gemm_time(bw.other_grad, dtype_, GemmLayout::kTN);
     all_gemms += other;
     if (g.scales == model::BatchDim::kM) weight_gemms += other;
   }
@@ -117,7 +117,7 @@ double OpCost::bytes_per_parameter_byte(model::Optimizer optimizer) {
 
 core::Seconds OpCost::optimizer_step(const model::Op& op, model::Optimizer optimizer) const {
   if (op.parameter_bytes.value() == 0.0) return core::Seconds(0.0);
-  return source_->memory_time(op.parameter_bytes * bytes_per_parameter_byte(optimizer));
+  return source_->optimizer_time(optimizer, op.parameter_bytes * bytes_per_parameter_byte(optimizer));
 }
 
 }  // namespace gppsim::cost

@@ -42,8 +42,8 @@ struct BackwardSplit {
 /// micro-batch b and M(x) = memory_time(x):
 ///  - kInput: 0 (data loading is not simulated).
 ///  - kConcat: a copy, L + M((bytes_read + bytes_written) b) each way; 0 when it moves no bytes.
-///  - others: forward  = max(1, |G|) L + max(sum gemm_time(G), M((r + w) b + P)),
-///            backward = max(1, 2|G|) L + max(sum gemm_time(dA) + gemm_time(dB),
+///  - others: forward  = max(1, |G|) L + max(sum gemm_time(G, nn), M((r + w) b + P)),
+///            backward = max(1, 2|G|) L + max(sum gemm_time(dA, nt) + gemm_time(dB, tn),
 ///                                            M(2 (r + w) b + 2 P))
 ///    with r, w = bytes_read, bytes_written per sample and P = parameter_bytes, except that an
 ///    embedding bag streams no P (it gathers only the rows counted in bytes_read).
@@ -68,7 +68,8 @@ class OpCost {
   /// backward * (sum of dB GEMM times of kM GEMMs) / (sum of all backward GEMM times).
   [[nodiscard]] BackwardSplit backward_split(const model::Op& op, std::int64_t micro_batch) const;
   /// One update of the op's weights by `optimizer`: 0 when parameter_bytes is 0, else
-  /// memory_time(bytes_per_parameter_byte(optimizer) * parameter_bytes), no launch (a fused
+  /// optimizer_time(optimizer, bytes_per_parameter_byte(optimizer) * parameter_bytes) of the
+  /// source (a datasheet's memory_time; a profile's measured step), no launch (a fused
   /// multi-tensor update covers a whole stage in a few launches). Independent of micro-batch.
   [[nodiscard]] core::Seconds optimizer_step(const model::Op& op, model::Optimizer optimizer) const;
 

@@ -28,7 +28,7 @@ ProfileCostSource::ProfileCostSource(std::shared_ptr<const hw::DeviceProfile> pr
 
 bool ProfileCostSource::supports(core::Dtype dtype) const { return profile_->gemm.count(dtype) != 0; }
 
-core::Seconds ProfileCostSource::gemm_time(const model::GemmShape& s, core::Dtype dtype) const {
+core::Seconds ProfileCostSource::gemm_time(const model::GemmShape& s, core::Dtype dtype, GemmLayout layout) const {
   GPPSIM_CHECK(s.m >= 1 && s.n >= 1 && s.k >= 1 && s.batch >= 1,
                fmt::format("GEMM shape m={} n={} k={} batch={} has a dimension < 1", s.m, s.n, s.k, s.batch));
   const auto table = profile_->gemm.find(dtype);
@@ -48,7 +48,26 @@ core::Seconds ProfileCostSource::gemm_time(const model::GemmShape& s, core::Dtyp
       return core::Seconds{s.flops().value() / batched->second.interpolate({m, n, k, batch})};
     }
   }
-  return core::Seconds{2.0 * m * n * k * batch / table->second.interpolate({m, n, k})};
+  return core::Seconds{2.0 * m * n * k * batch / layout_table(layout, dtype, table->second).interpolate({m, n, k})};
+}
+
+const hw::GridTable& ProfileCostSource::layout_table(GemmLayout layout, core::Dtype dtype,
+                                                     const hw::GridTable& nn) const {
+  const std::map<core::Dtype, hw::GridTable>* tables = layout == GemmLayout::kNT   ? &profile_->gemm_nt
+                                                       : layout == GemmLayout::kTN ? &profile_->gemm_tn
+                                                                                   : nullptr;
+  if (tables == nullptr) return nn;
+  const auto it = tables->find(dtype);
+  return it != tables->end() ? it->second : nn;
+}
+
+core::Seconds ProfileCostSource::optimizer_time(model::Optimizer optimizer, core::Bytes bytes) const {
+  const char* name = optimizer == model::Optimizer::kAdam       ? "adam"
+                     : optimizer == model::Optimizer::kMomentum ? "momentum"
+                                                                : "sgd";
+  const auto fit = profile_->memory.find(name);
+  if (fit == profile_->memory.end()) return memory_time(bytes);
+  return bytes.value() == 0.0 ? core::Seconds{0.0} : fit->second.time(bytes);
 }
 
 core::Seconds ProfileCostSource::memory_time(core::Bytes bytes) const {

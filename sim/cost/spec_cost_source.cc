@@ -47,7 +47,7 @@ double SpecCostSource::wave_efficiency(const model::GemmShape& s) const {
   return static_cast<double>(tiles) / static_cast<double>(waves * sms);
 }
 
-core::Seconds SpecCostSource::gemm_time(const model::GemmShape& s, core::Dtype dtype) const {
+core::Seconds SpecCostSource::gemm_time(const model::GemmShape& s, core::Dtype dtype, GemmLayout /*layout*/) const {
   GPPSIM_CHECK(s.m >= 1 && s.n >= 1 && s.k >= 1 && s.batch >= 1,
                fmt::format("GEMM shape m={} n={} k={} batch={} has a dimension < 1", s.m, s.n,
                            s.k, s.batch));
@@ -69,6 +69,10 @@ core::Seconds SpecCostSource::gemm_time(const model::GemmShape& s, core::Dtype d
 
 core::Seconds SpecCostSource::memory_time(core::Bytes bytes) const {
   return bytes / spec_.memory_bandwidth;
+}
+
+core::Seconds SpecCostSource::optimizer_time(model::Optimizer /*optimizer*/, core::Bytes bytes) const {
+  return memory_time(bytes);
 }
 
 core::Seconds SpecCostSource::launch_overhead() const { return spec_.launch_overhead; }

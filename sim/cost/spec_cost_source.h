@@ -15,7 +15,8 @@ namespace gppsim::cost {
 ///                                 (m k + k n + m n) * batch * element_size(dtype) / memory_bw)
 /// with F = 2 m n k batch, tiles = ceil(m / tile) * ceil(n / tile) * batch and
 /// wave_efficiency = tiles / (ceil(tiles / sm_count) * sm_count).
-/// memory_time(bytes) = bytes / memory_bandwidth.
+/// memory_time(bytes) = bytes / memory_bandwidth; optimizer_time(o, bytes) = memory_time(bytes).
+/// A datasheet says nothing of operand layouts: every layout costs the same.
 class SpecCostSource final : public ComputeCostSource {
  public:
   /// `spec` must be sane (positive bandwidth, sm_count and gemm_tile >= 1, efficiency in
@@ -27,10 +28,12 @@ class SpecCostSource final : public ComputeCostSource {
   /// See the class comment. Throws core::PlanError naming the device and the dtype when the
   /// device has no such arithmetic: training at that dtype is a valid request that this
   /// hardware cannot carry out, i.e. no plan exists (exit code 3), not malformed input.
-  [[nodiscard]] core::Seconds gemm_time(const model::GemmShape& concrete_shape,
-                                        core::Dtype dtype) const override;
+  [[nodiscard]] core::Seconds gemm_time(const model::GemmShape& concrete_shape, core::Dtype dtype,
+                                        GemmLayout layout) const override;
   /// bytes / memory_bandwidth.
   [[nodiscard]] core::Seconds memory_time(core::Bytes bytes) const override;
+  /// memory_time(bytes): a step streams its parameters, gradients and state.
+  [[nodiscard]] core::Seconds optimizer_time(model::Optimizer optimizer, core::Bytes bytes) const override;
   /// spec.launch_overhead.
   [[nodiscard]] core::Seconds launch_overhead() const override;
   /// spec.memory_capacity.

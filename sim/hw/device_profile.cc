@@ -33,7 +33,8 @@ void check_fits(const std::map<std::string, PiecewiseLinearFit>& fits, std::stri
 }  // namespace
 
 const std::vector<std::string>& profile_memory_kernels() {
-  static const std::vector<std::string> kNames{"elementwise", "layer_norm", "softmax", "embedding_bag", "copy"};
+  static const std::vector<std::string> kNames{"elementwise", "layer_norm", "softmax", "embedding_bag", "copy",
+                                               "sgd",         "momentum",   "adam"};
   return kNames;
 }
 
@@ -51,6 +52,8 @@ std::string DeviceProfile::validate() const {
   if (gemm.empty()) problems.emplace_back("the profile has no GEMM table");
   if (memory.count("elementwise") == 0) problems.emplace_back("the profile has no elementwise memory fit");
   check_tables(gemm, "gemm", 3, &problems);
+  check_tables(gemm_nt, "gemm_nt", 3, &problems);
+  check_tables(gemm_tn, "gemm_tn", 3, &problems);
   check_tables(batched_gemm, "batched_gemm", 4, &problems);
   check_fits(memory, "memory", profile_memory_kernels(), &problems);
   check_fits(links, "links", profile_link_kinds(), &problems);

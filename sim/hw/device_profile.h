@@ -24,7 +24,8 @@ struct ProfileValidation {
 
 /// A calibrated device profile. Invariants (validate()): a name, a positive memory capacity, a
 /// non-negative launch overhead, at least one GEMM table, an "elementwise" memory fit; GEMM
-/// tables have axes (m, n, k) and batched tables (m, n, k, batch) with values in FLOP/s.
+/// tables (gemm, gemm_nt, gemm_tn) have axes (m, n, k) and batched tables (m, n, k, batch) with
+/// values in FLOP/s.
 struct DeviceProfile {
   std::string name;                                 ///< e.g. "h100-sxm5-80gb-measured"
   std::string backend;                              ///< "cuda" or "cpu"
@@ -34,7 +35,11 @@ struct DeviceProfile {
   std::map<std::string, std::string> sweep;         ///< the sweep's parameters, as run
   core::Bytes memory_capacity;
   core::Seconds launch_overhead;                    ///< per kernel
-  std::map<core::Dtype, GridTable> gemm;            ///< FLOP/s over (m, n, k), batch 1
+  std::map<core::Dtype, GridTable> gemm;            ///< FLOP/s over (m, n, k), batch 1: C = A B
+  /// Optional FLOP/s over (m, n, k) of C = A B^T (a layer's input gradient, dX = dY W^T).
+  std::map<core::Dtype, GridTable> gemm_nt;
+  /// Optional FLOP/s over (m, n, k) of C += A^T B (a layer's weight gradient, dW += X^T dY).
+  std::map<core::Dtype, GridTable> gemm_tn;
   std::map<core::Dtype, GridTable> batched_gemm;    ///< FLOP/s over (m, n, k, batch)
   std::map<std::string, PiecewiseLinearFit> memory; ///< bandwidth-bound kernels: time vs bytes moved
   std::map<std::string, PiecewiseLinearFit> links;  ///< data movement between memories or ranks
@@ -48,7 +53,8 @@ struct DeviceProfile {
   [[nodiscard]] DeviceSpec summary_spec() const;
 };
 
-/// Names of the memory fits a profile may hold (elementwise is required).
+/// Names of the memory fits a profile may hold (elementwise is required; "sgd", "momentum" and
+/// "adam" are optimizer steps, timed against the bytes they move).
 const std::vector<std::string>& profile_memory_kernels();
 /// Names of the link fits a profile may hold.
 const std::vector<std::string>& profile_link_kinds();

@@ -56,6 +56,23 @@ TEST(DeviceProfileFile, WriterOutputReadsBackEqual) {
   EXPECT_EQ(device_profile_to_yaml(p), device_profile_to_yaml(p));  // deterministic
 }
 
+TEST(DeviceProfileFile, BackwardLayoutTablesAndOptimizerFitsReadBack) {
+  hw::DeviceProfile p = sample_profile();
+  p.gemm_nt[core::Dtype::kFp32] = hw::GridTable{{{16, 32}, {16}, {16}}, {1e9, 2e9}};
+  p.gemm_tn[core::Dtype::kFp32] = hw::GridTable{{{16}, {16, 32}, {16}}, {3e9, 5e9}};
+  p.memory["adam"] = hw::PiecewiseLinearFit{{{core::Bytes{0}, core::Seconds{2e-7}, core::BytesPerSecond{6e9}}}};
+  const std::string text = device_profile_to_yaml(p);
+  EXPECT_NE(text.find("\ngemm_nt:\n"), std::string::npos);
+  EXPECT_EQ(device_profile_to_yaml(sample_profile()).find("gemm_nt"), std::string::npos);  // only when measured
+  const testing::TempFile file(text, "profile.yaml");
+  const hw::DeviceProfile q = load_device_profile(file.path());
+  EXPECT_EQ(q.gemm_nt.at(core::Dtype::kFp32).axes, p.gemm_nt.at(core::Dtype::kFp32).axes);
+  EXPECT_NEAR(q.gemm_nt.at(core::Dtype::kFp32).values[1], 2e9, 1e3);
+  EXPECT_EQ(q.gemm_tn.at(core::Dtype::kFp32).axes, p.gemm_tn.at(core::Dtype::kFp32).axes);
+  EXPECT_NEAR(q.gemm_tn.at(core::Dtype::kFp32).values[1], 5e9, 1e3);
+  EXPECT_NEAR(q.memory.at("adam").segments[0].bandwidth.value(), 6e9, 1.0);
+}
+
 /// The sample profile with one line replaced; asserts the error names file, line and key.
 void expect_rejected(const std::string& from, const std::string& to, int line, const std::string& path,
                      const std::string& message) {

@@ -24,16 +24,23 @@ using model::OpKind;
 class FakeSource final : public ComputeCostSource {
  public:
   bool supports(Dtype d) const override { return d != Dtype::kBf16; }
-  Seconds gemm_time(const GemmShape& s, Dtype) const override {
+  Seconds gemm_time(const GemmShape& s, Dtype, GemmLayout layout) const override {
     calls.push_back(s);
+    layouts.push_back(layout);
     return Seconds(s.flops().value() * 1e-12);
   }
   Seconds memory_time(Bytes b) const override { return Seconds(b.value() * 1e-9); }
+  Seconds optimizer_time(model::Optimizer o, Bytes b) const override {
+    optimizers.push_back(o);
+    return memory_time(b);
+  }
   Seconds launch_overhead() const override { return Seconds(1e-3); }
   Bytes memory_capacity() const override { return Bytes(1e9); }
   std::string name() const override { return "fake"; }
 
   mutable std::vector<GemmShape> calls;
+  mutable std::vector<GemmLayout> layouts;
+  mutable std::vector<model::Optimizer> optimizers;
 };
 
 Op linear_op(std::vector<GemmShape> gemms) {
@@ -156,6 +163,9 @@ TEST(OpCost, EmbeddingBagStreamsOnlyGatheredRows) {
   expect_rel(cost.optimizer_step(op, model::Optimizer::kMomentum), 1.28);
   expect_rel(cost.optimizer_step(op, model::Optimizer::kSgd), 0.768);
   EXPECT_TRUE(src.calls.empty());
+  // Each step asked the source for its own optimizer's time (a profile may have measured it).
+  EXPECT_EQ(src.optimizers, (std::vector<model::Optimizer>{model::Optimizer::kAdam, model::Optimizer::kMomentum,
+                                                           model::Optimizer::kSgd}));
 }
 
 TEST(OpCost, SourceSeesMicroBatchShapesAndBackwardShapes) {
@@ -167,13 +177,18 @@ TEST(OpCost, SourceSeesMicroBatchShapesAndBackwardShapes) {
   ASSERT_EQ(src.calls.size(), 2u);
   EXPECT_EQ(src.calls[0], (GemmShape{512, 4096, 1024, 1, BatchDim::kM}));
   EXPECT_EQ(src.calls[1], (GemmShape{256, 256, 64, 32, BatchDim::kBatch}));
+  EXPECT_EQ(src.layouts, (std::vector<GemmLayout>{GemmLayout::kNN, GemmLayout::kNN}));
   src.calls.clear();
+  src.layouts.clear();
   (void)cost.backward(op, 2);
   ASSERT_EQ(src.calls.size(), 4u);
   EXPECT_EQ(src.calls[0], (GemmShape{512, 1024, 4096, 1, BatchDim::kM}));  // dA (m, k, n)
   EXPECT_EQ(src.calls[1], (GemmShape{1024, 4096, 512, 1, BatchDim::kM}));  // dB (k, n, m)
   EXPECT_EQ(src.calls[2], (GemmShape{256, 64, 256, 32, BatchDim::kBatch}));
   EXPECT_EQ(src.calls[3], (GemmShape{64, 256, 256, 32, BatchDim::kBatch}));
+  // dA = dC B^T reads B transposed; dB = A^T dC reads A transposed and accumulates.
+  EXPECT_EQ(src.layouts,
+            (std::vector<GemmLayout>{GemmLayout::kNT, GemmLayout::kTN, GemmLayout::kNT, GemmLayout::kTN}));
 }
 
 TEST(OpCost, BackwardGemmsFreeFunction) {

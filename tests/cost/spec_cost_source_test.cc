@@ -27,8 +27,8 @@ TEST(SpecCostSource, Gemm4096CubedFp32OnV100) {
   const GemmShape g{4096, 4096, 4096, 1, BatchDim::kM};
   EXPECT_DOUBLE_EQ(s.wave_efficiency(g), 1024.0 / 1040.0);
   const double expected = 2.0 * 4096.0 * 4096.0 * 4096.0 / (15.7e12 * 0.8 * 1024.0 / 1040.0);
-  expect_rel(s.gemm_time(g, Dtype::kFp32).value(), expected);
-  EXPECT_NEAR(s.gemm_time(g, Dtype::kFp32).value(), 11.1136e-3, 1e-7);
+  expect_rel(s.gemm_time(g, Dtype::kFp32, cost::GemmLayout::kNN).value(), expected);
+  EXPECT_NEAR(s.gemm_time(g, Dtype::kFp32, cost::GemmLayout::kNN).value(), 11.1136e-3, 1e-7);
 }
 
 TEST(SpecCostSource, Gemm4096CubedFp16UsesTensorCorePeak) {
@@ -36,7 +36,7 @@ TEST(SpecCostSource, Gemm4096CubedFp16UsesTensorCorePeak) {
   // memory  = 3 * 4096^2 * 2 B / 900e9 = 0.112 ms.
   const GemmShape g{4096, 4096, 4096, 1, BatchDim::kM};
   const double expected = 2.0 * 4096.0 * 4096.0 * 4096.0 / (125e12 * 0.8 * 1024.0 / 1040.0);
-  expect_rel(v100().gemm_time(g, Dtype::kFp16).value(), expected);
+  expect_rel(v100().gemm_time(g, Dtype::kFp16, cost::GemmLayout::kNN).value(), expected);
 }
 
 TEST(SpecCostSource, MatrixVectorIsMemoryBound) {
@@ -44,7 +44,7 @@ TEST(SpecCostSource, MatrixVectorIsMemoryBound) {
   // compute = 2 * 4096^2 / (15.7e12 * 0.8 * 0.4) = 33554432 / 5.024e12 = 6.68 us;
   // memory  = (1*4096 + 4096*4096 + 1*4096) * 4 B = 67141632 B / 900e9 = 74.6018 us.
   const GemmShape g{1, 4096, 4096, 1, BatchDim::kM};
-  expect_rel(v100().gemm_time(g, Dtype::kFp32).value(), 67141632.0 / 900e9);
+  expect_rel(v100().gemm_time(g, Dtype::kFp32, cost::GemmLayout::kNN).value(), 67141632.0 / 900e9);
 }
 
 TEST(SpecCostSource, WaveQuantisation) {
@@ -57,8 +57,8 @@ TEST(SpecCostSource, WaveQuantisation) {
   const GemmShape spill{10368, 128, 4096, 1, BatchDim::kM};
   EXPECT_DOUBLE_EQ(s.wave_efficiency(full), 1.0);
   EXPECT_DOUBLE_EQ(s.wave_efficiency(spill), 81.0 / 160.0);
-  const double t_full = s.gemm_time(full, Dtype::kFp32).value();
-  const double t_spill = s.gemm_time(spill, Dtype::kFp32).value();
+  const double t_full = s.gemm_time(full, Dtype::kFp32, cost::GemmLayout::kNN).value();
+  const double t_spill = s.gemm_time(spill, Dtype::kFp32, cost::GemmLayout::kNN).value();
   expect_rel(t_full, 2.0 * 10240 * 128 * 4096 / (15.7e12 * 0.8));
   expect_rel(t_spill, 2.0 * 10368 * 128 * 4096 / (15.7e12 * 0.8 * 81.0 / 160.0));
   // 1.25 % more work takes twice as long: (81/80 more FLOPs) / (81/160 efficiency) = 2.
@@ -75,7 +75,7 @@ TEST(SpecCostSource, BatchedGemmCountsTilesPerBatch) {
   ASSERT_EQ(g.batch, 64);
   const SpecCostSource s = v100();
   EXPECT_DOUBLE_EQ(s.wave_efficiency(g), 0.8);
-  expect_rel(s.gemm_time(g, Dtype::kFp32).value(), 536870912.0 / (15.7e12 * 0.8 * 0.8));
+  expect_rel(s.gemm_time(g, Dtype::kFp32, cost::GemmLayout::kNN).value(), 536870912.0 / (15.7e12 * 0.8 * 0.8));
 }
 
 TEST(SpecCostSource, MemoryLaunchCapacityName) {
@@ -100,7 +100,7 @@ TEST(SpecCostSource, SupportsFollowsThePeakTable) {
 TEST(SpecCostSource, UnsupportedDtypeIsPlanErrorNamingDeviceAndDtype) {
   const GemmShape g{128, 128, 128, 1, BatchDim::kM};
   try {
-    (void)v100().gemm_time(g, Dtype::kBf16);
+    (void)v100().gemm_time(g, Dtype::kBf16, cost::GemmLayout::kNN);
     FAIL() << "expected PlanError";
   } catch (const core::PlanError& e) {
     EXPECT_THAT(e.what(), testing::HasSubstr("v100-sxm2-16gb"));
@@ -110,7 +110,7 @@ TEST(SpecCostSource, UnsupportedDtypeIsPlanErrorNamingDeviceAndDtype) {
 }
 
 TEST(SpecCostSource, DegenerateShapeOrSpecIsInternalError) {
-  EXPECT_THROW((void)v100().gemm_time(GemmShape{0, 1, 1, 1, BatchDim::kM}, Dtype::kFp32),
+  EXPECT_THROW((void)v100().gemm_time(GemmShape{0, 1, 1, 1, BatchDim::kM}, Dtype::kFp32, cost::GemmLayout::kNN),
                core::InternalError);
   hw::DeviceSpec bad = *hw::find_device_preset("v100-sxm2-16gb");
   bad.sm_count = 0;

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "kernels/calibrate/calibrate.h"
 #include "kernels/calibrate/fit.h"
@@ -48,9 +50,10 @@ TEST(FitPiecewiseLinear, TooFewPointsThrow) {
   EXPECT_THROW((void)fit_piecewise_linear({{1e3, 1e-6}}), kernels::KernelError);
 }
 
-kernels::Measurement gemm_measurement(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t b, double rate) {
+kernels::Measurement gemm_measurement(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t b, double rate,
+                                      const std::string& layout = "nn") {
   kernels::Measurement x;
-  x.kernel = b > 1 ? "batched_gemm" : "gemm";
+  x.kernel = kernels::gemm_kernel_name(kernels::GemmPoint{m, n, k, b, "fp32", layout});
   x.dtype = "fp32";
   x.shape = {m, n, k, b};
   x.flops = 2.0 * static_cast<double>(m * n * k * b);
@@ -80,16 +83,25 @@ TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
   }
   EXPECT_EQ(sizes, holdout_sizes(16, 1024, 200, 8, 7));
   const SweepPlan p = make_sweep_plan(Backend::kCpu, true, 1);
-  // CPU quick: m 1..256 (9 values) x n, k 16..256 (5 each) = 225 plain grid points ->
-  // ceil(225 / 4) = 57 held out; batched 3*3*2*3 = 54 -> ceil(13.5) = 14.
-  EXPECT_EQ(p.holdout_gemms.size(), 57u + 14u);
+  // CPU quick: m 1..256 (9 values) x n, k 16..256 (5 each) = 225 plain grid points per layout
+  // (nn, nt, tn) -> ceil(225 / 4) = 57 held out each; batched 3*3*2*3 = 54 -> ceil(13.5) = 14.
+  EXPECT_EQ(p.holdout_gemms.size(), 3u * 57u + 14u);
+  for (const std::string layout : {"nn", "nt", "tn"}) {
+    EXPECT_EQ(std::count_if(p.holdout_gemms.begin(), p.holdout_gemms.end(),
+                            [&](const kernels::GemmPoint& g) { return g.batch == 1 && g.layout == layout; }),
+              57)
+        << layout;
+  }
+  EXPECT_EQ(p.grid_gemms(core::Dtype::kFp32).size(), 3u * 225u + 54u);
 }
 
-// A synthetic sweep: GEMM rates follow a power law (exact under log-log interpolation), memory
-// and link times are one line each; held-out measurements are 10% slower than the law.
+// A synthetic sweep: GEMM rates follow a power law (exact under log-log interpolation) scaled
+// per layout (nt half, tn twice nn's, so a held-out point read from the wrong table is off by 2x),
+// memory and link times are one line each; held-out measurements are 10% slower than the law.
 SweepMeasurements synthetic(const SweepPlan& plan, double holdout_slowdown) {
-  const auto rate = [](std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t b) {
-    return 1e8 * std::sqrt(static_cast<double>(m * n)) * std::cbrt(static_cast<double>(k * b));
+  const auto rate = [](const kernels::GemmPoint& g) {
+    const double layout = g.layout == "nt" ? 0.5 : g.layout == "tn" ? 2.0 : 1.0;
+    return layout * 1e8 * std::sqrt(static_cast<double>(g.m * g.n)) * std::cbrt(static_cast<double>(g.k * g.batch));
   };
   SweepMeasurements s;
   s.device = "synthetic";
@@ -97,10 +109,10 @@ SweepMeasurements synthetic(const SweepPlan& plan, double holdout_slowdown) {
   s.launch.times_s = {1e-7};
   s.launch.correct = true;
   for (const auto& g : plan.grid_gemms(core::Dtype::kFp32)) {
-    s.fit.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g.m, g.n, g.k, g.batch)));
+    s.fit.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g), g.layout));
   }
   for (const auto& g : plan.holdout_gemms) {
-    s.holdout.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g.m, g.n, g.k, g.batch) / holdout_slowdown));
+    s.holdout.push_back(gemm_measurement(g.m, g.n, g.k, g.batch, rate(g) / holdout_slowdown, g.layout));
   }
   const auto add_size = [&](const std::string& kernel, double bytes, double slowdown, bool fit) {
     kernels::Measurement x;
@@ -134,9 +146,13 @@ TEST(BuildProfile, ExactLawsValidateWithZeroError) {
   const auto p = build_profile(plan, synthetic(plan, 1.0), named("synthetic"), &errors);
   EXPECT_EQ(p.validate(), "");
   EXPECT_EQ(static_cast<std::size_t>(p.validation.points), errors.size());
-  EXPECT_EQ(errors.size(), plan.holdout_gemms.size() + 2 * plan.holdout_memory_bytes.size() +
+  EXPECT_EQ(errors.size(), plan.holdout_gemms.size() + plan.memory_kernels.size() * plan.holdout_memory_bytes.size() +
                                plan.holdout_link_bytes.size());
+  EXPECT_EQ(p.gemm_nt.count(core::Dtype::kFp32), 1u);
+  EXPECT_EQ(p.gemm_tn.count(core::Dtype::kFp32), 1u);
+  EXPECT_EQ(p.memory.count("adam"), 1u);
   EXPECT_LT(p.validation.max_relative_error, 1e-9);
+  for (const auto& e : errors) EXPECT_LT(e.relative_error, 1e-9) << e.kernel << " " << e.shape[0];
   EXPECT_NEAR(p.launch_overhead.value(), 1e-7, 1e-20);
 }
 

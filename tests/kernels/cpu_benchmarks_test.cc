@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 #include "kernels/common/kernel_error.h"
 
 namespace gppsim::kernels {
@@ -37,6 +40,44 @@ TEST(CpuGemmTest, Fp64BatchedGemmIsCorrectWithHandCountedWork) {
   EXPECT_TRUE(m.correct);
   EXPECT_LE(m.max_relative_error, 1e-12);
   expect_positive_times(m, 2);
+}
+
+TEST(CpuGemmTest, BackwardLayoutsMatchTheirDotProducts) {
+  // Distinct m, n, k: a swapped leading dimension or transpose flag would read the wrong
+  // entries and fail the sampled check against sum_l A[row][l] B[l][col] of each layout.
+  for (const std::string dtype : {"fp32", "fp64"}) {
+    const Measurement nt = run_cpu_gemm(GemmPoint{24, 40, 56, 1, dtype, "nt"}, kQuick);
+    EXPECT_EQ(nt.kernel, "gemm_nt");
+    EXPECT_TRUE(nt.correct) << dtype;
+    EXPECT_DOUBLE_EQ(nt.flops, 107520.0);  // 2 * 24 * 40 * 56
+    const Measurement tn = run_cpu_gemm(GemmPoint{24, 40, 56, 1, dtype, "tn"}, kQuick);
+    EXPECT_EQ(tn.kernel, "gemm_tn");
+    EXPECT_TRUE(tn.correct) << dtype;
+    EXPECT_DOUBLE_EQ(tn.bytes, (24.0 * 56 + 56 * 40 + 24 * 40) * (dtype == "fp32" ? 4 : 8));
+  }
+}
+
+TEST(CpuGemmTest, UnknownOrBatchedTransposedLayoutThrows) {
+  EXPECT_THROW(run_cpu_gemm(GemmPoint{4, 4, 4, 1, "fp32", "tt"}, kQuick), KernelError);
+  EXPECT_THROW(run_cpu_gemm(GemmPoint{4, 4, 4, 2, "fp32", "nt"}, kQuick), KernelError);
+}
+
+TEST(CpuOptimizerTest, StepsMoveTheirBytesAndMatchTheUpdateInDouble) {
+  // 1000 parameters: SGD moves 3 x 4 B each, momentum 5 x 4 B, Adam 7 x 4 B.
+  for (const auto& [kernel, per_parameter] : {std::pair{"sgd", 12}, std::pair{"momentum", 20}, std::pair{"adam", 28}}) {
+    const Measurement m = run_cpu_optimizer(kernel, 1000 * per_parameter, kQuick);
+    EXPECT_EQ(m.kernel, kernel);
+    EXPECT_DOUBLE_EQ(m.bytes, 1000.0 * per_parameter);
+    EXPECT_TRUE(m.correct) << kernel;
+    EXPECT_LE(m.max_relative_error, 1e-6);
+    expect_positive_times(m, 2);
+  }
+}
+
+TEST(CpuOptimizerTest, UnknownKernelOrTooFewBytesThrow) {
+  EXPECT_THROW(run_cpu_optimizer("lamb", 4096, kQuick), KernelError);
+  EXPECT_THROW(run_cpu_optimizer("adam", 32, kQuick), KernelError);
+  EXPECT_THROW(run_cpu_optimizer("adam", 4096, BenchSettings{0, 0}), KernelError);
 }
 
 TEST(CpuGemmTest, OneByOneGemmWorks) {
