@@ -69,7 +69,10 @@ std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const Stage
       ++runs;
       sol = search.solve(b, core::Seconds(t));
       if (sol) break;
-      lo = t;  // infeasible targets are lower bounds
+      // Every target below the interval's end is infeasible too; none at all when it has none.
+      lo = std::max(t, search.last_interval().hi);
+      if (std::isinf(lo)) return std::nullopt;
+      t = std::max(t, lo / kClimbFactor);
     }
     if (!sol) {
       ++runs;
@@ -88,7 +91,8 @@ std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const Stage
       sol = std::move(s);
       hi = std::min(mid, objective_of(est, *sol, b));
     } else {
-      lo = mid;
+      // The DP's answer holds up to its interval's end: every target below it is infeasible.
+      lo = std::min(std::max(mid, search.last_interval().hi), hi);
     }
   }
   return Candidate{objective_of(est, *sol, b), b, std::move(*sol)};

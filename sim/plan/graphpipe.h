@@ -40,6 +40,13 @@ class GraphPipeSearch {
   [[nodiscard]] std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target);
   /// DP states evaluated over all calls so far (for plan notes and benchmarks).
   [[nodiscard]] std::int64_t states_evaluated() const;
+  /// The targets t, lo <= t < hi, at which the last solve() gives the same answer (hi may be
+  /// infinite): the DP compared its target only with thresholds outside this interval.
+  struct TargetInterval {
+    double lo = 0.0;
+    double hi = 0.0;
+  };
+  [[nodiscard]] TargetInterval last_interval() const;
 
  private:
   class Impl;

@@ -18,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sim/plan/graphpipe.h"
@@ -74,12 +75,13 @@ struct UnitPoint {
   std::int32_t max_held = -2;   ///< most in-flight micro-batches that fit (-1: none; -2: unknown)
 };
 
-/// A candidate stage: its ops, load and per-(log2 b, log2 d) figures.
+/// A candidate stage: its load and per-(log2 b, log2 d) figures. Interchangeable subtrees
+/// (sp_symmetry.h) share their units, so a unit does not name its ops.
 struct Unit {
-  std::vector<model::OpId> ops;
   StageLoad load;
   bool too_big = false;  ///< static memory alone exceeds the capacity
   std::vector<UnitPoint> points;
+  std::vector<double> allreduce;  ///< per log2 d: the all-reduce time (s); negative until computed
 };
 
 /// The first candidate with the smallest value (ties keep the earlier one).
@@ -131,6 +133,8 @@ class GraphPipeSearch::Impl {
   Impl(const SpTree& tree, const StageEstimator& estimator);
   std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target);
   [[nodiscard]] std::int64_t states() const { return states_; }
+  /// The root's validity interval after the last solve().
+  [[nodiscard]] graphpipe_detail::Interval root_window() const { return root_window_; }
 
  private:
   using SeqChoice = graphpipe_detail::SeqChoice;
@@ -151,10 +155,18 @@ class GraphPipeSearch::Impl {
   [[nodiscard]] int first_branch(int p) const { return node(p).children.front(); }
   [[nodiscard]] int last_branch(int p) const { return node(p).children.back(); }
   [[nodiscard]] int branches(int p) const { return static_cast<int>(node(p).children.size()); }
+  /// The representative of node v's interchangeable class (sp_symmetry.h): memo keys and units
+  /// use it, so interchangeable subtrees share their answers.
+  [[nodiscard]] int canon(int v) const { return canon_[static_cast<std::size_t>(v)]; }
   void append_range(int s, int i, int k, std::vector<model::OpId>& ops) const;
+  // The ops of the candidate stages (the actual nodes', for reconstruction).
+  [[nodiscard]] std::vector<model::OpId> seg_ops(int s, int i, int k) const;
+  [[nodiscard]] std::vector<model::OpId> group_ops(int p, int a, int g) const;
+  [[nodiscard]] std::vector<model::OpId> x_ops(int s, int i, int p, int h1) const;
+  [[nodiscard]] std::vector<model::OpId> y_ops(int s, int p, int h2, int k2) const;
 
   // ---- candidate stages (graphpipe_search_tables.cc) -------------------------------------------
-  int make_unit(std::vector<model::OpId> ops);
+  int make_unit(const std::vector<model::OpId>& ops);
   int seg_unit(int s, int i, int k);
   int group_unit(int p, int a, int g);
   int x_unit(int s, int i, int p, int h1);
@@ -185,7 +197,7 @@ class GraphPipeSearch::Impl {
     if (pt.least_compute < 0.0) fill_least_compute(u);
     return !at_most_target(pt.least_compute);
   }
-  double unit_tps(int u, int d) const;
+  double unit_tps(int u, int d);
   std::int32_t unit_max_held(int u, int d) const;
   void fill_least_compute(int u);
   /// Degrees d = 1, 2, 4, ... <= min(n, b), without allocating.
@@ -253,8 +265,8 @@ class GraphPipeSearch::Impl {
   // ---- reconstruction (graphpipe_search_tables.cc) ----------------------------------------------
   void emit_seq(int s, int i, int j, int n, int m, std::vector<PlannedStage>& out);
   void emit_par(int p, int a, int h1, int h2, int n, int m, std::vector<PlannedStage>& out);
-  void emit_unit(int u, int d, std::vector<PlannedStage>& out) const {
-    out.push_back(PlannedStage{units_[static_cast<std::size_t>(u)].ops, d});
+  static void emit_stage(std::vector<model::OpId> ops, int d, std::vector<PlannedStage>& out) {
+    out.push_back(PlannedStage{std::move(ops), d});
   }
 
   static constexpr double kNoLimit = std::numeric_limits<double>::infinity();
@@ -270,7 +282,9 @@ class GraphPipeSearch::Impl {
   std::int64_t count_ = 1;
   std::int64_t states_ = 0;
   graphpipe_detail::Interval window_;  ///< of the state being evaluated
+  graphpipe_detail::Interval root_window_;  ///< of the root after the last solve()
   std::vector<std::vector<int>> elements_;  ///< tree_.sequence(node), cached
+  std::vector<int> canon_;                  ///< interchangeable_nodes(tree_, est_)
   std::vector<graphpipe_detail::Unit> units_;
   std::vector<std::vector<int>> seq_ids_, seg_ids_, par_ids_, group_ids_;
   std::unordered_map<std::uint64_t, int> hashed_ids_;

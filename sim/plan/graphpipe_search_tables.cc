@@ -10,6 +10,7 @@
 
 #include "sim/core/check.h"
 #include "sim/plan/graphpipe_search_impl.h"
+#include "sim/plan/sp_symmetry.h"
 
 namespace gppsim::plan {
 
@@ -24,7 +25,8 @@ GraphPipeSearch::Impl::Impl(const SpTree& tree, const StageEstimator& estimator)
     : tree_(tree),
       est_(estimator),
       n_dev_(estimator.devices()),
-      levels_(log2_of(std::bit_floor(static_cast<unsigned>(n_dev_))) + 1) {
+      levels_(log2_of(std::bit_floor(static_cast<unsigned>(n_dev_))) + 1),
+      canon_(interchangeable_nodes(tree, estimator)) {
   for (std::size_t v = 0; v < tree.nodes.size(); ++v) elements_.push_back(tree.sequence(static_cast<int>(v)));
   seq_ids_.resize(tree.nodes.size());
   seg_ids_.resize(tree.nodes.size());
@@ -46,6 +48,7 @@ std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_ba
   const int root = tree_.root;
   const int length = len(root);
   const int v = seq(root, 0, length, n_dev_, 0);
+  root_window_ = window_;  // the root narrowed the unbounded window to its own interval
   if (v >= kInf) return std::nullopt;
   SearchSolution out;
   out.in_flight = v;
@@ -62,12 +65,44 @@ void GraphPipeSearch::Impl::append_range(int s, int i, int k, std::vector<model:
 
 // ---- candidate stages ------------------------------------------------------------------------
 
-int GraphPipeSearch::Impl::make_unit(std::vector<model::OpId> ops) {
+std::vector<model::OpId> GraphPipeSearch::Impl::seg_ops(int s, int i, int k) const {
+  std::vector<model::OpId> ops;
+  append_range(s, i, k, ops);
+  return ops;
+}
+
+std::vector<model::OpId> GraphPipeSearch::Impl::group_ops(int p, int a, int g) const {
+  std::vector<model::OpId> ops;
+  for (int c = a; c < g; ++c) {
+    const auto& o = node(node(p).children[static_cast<std::size_t>(c)]).ops;
+    ops.insert(ops.end(), o.begin(), o.end());
+  }
+  return ops;
+}
+
+/// X: elements i..p-1 of s (ending at the fork) plus the first h1 elements of branch 0 of p.
+std::vector<model::OpId> GraphPipeSearch::Impl::x_ops(int s, int i, int p, int h1) const {
+  std::vector<model::OpId> ops;
+  append_range(s, i, p, ops);
+  append_range(first_branch(at(s, p)), 0, h1, ops);
+  return ops;
+}
+
+/// Y: the last branch of p from element h2 on, plus elements p+1..k2-1 of s (from the join).
+std::vector<model::OpId> GraphPipeSearch::Impl::y_ops(int s, int p, int h2, int k2) const {
+  std::vector<model::OpId> ops;
+  const int last = last_branch(at(s, p));
+  append_range(last, h2, len(last), ops);
+  append_range(s, p + 1, k2, ops);
+  return ops;
+}
+
+int GraphPipeSearch::Impl::make_unit(const std::vector<model::OpId>& ops) {
   Unit u;
   u.load = est_.load(ops);
   u.too_big = est_.static_memory(u.load) > est_.capacity();
-  u.ops = std::move(ops);
   u.points.resize(est_.sizes().size() * static_cast<std::size_t>(levels_));
+  u.allreduce.assign(static_cast<std::size_t>(levels_), -1.0);
   units_.push_back(std::move(u));
   return static_cast<int>(units_.size()) - 1;
 }
@@ -84,25 +119,14 @@ int& GraphPipeSearch::Impl::pair_slot(std::vector<std::vector<int>>& tables, int
 }
 
 int GraphPipeSearch::Impl::seg_unit(int s, int i, int k) {
-  int& id = pair_slot(seg_ids_, s, len(s), i, k);
-  if (id < 0) {
-    std::vector<model::OpId> ops;
-    append_range(s, i, k, ops);
-    id = make_unit(std::move(ops));
-  }
+  int& id = pair_slot(seg_ids_, canon(s), len(s), i, k);
+  if (id < 0) id = make_unit(seg_ops(s, i, k));
   return id;
 }
 
 int GraphPipeSearch::Impl::group_unit(int p, int a, int g) {
-  int& id = pair_slot(group_ids_, p, branches(p), a, g);
-  if (id < 0) {
-    std::vector<model::OpId> ops;
-    for (int c = a; c < g; ++c) {
-      const auto& o = node(node(p).children[static_cast<std::size_t>(c)]).ops;
-      ops.insert(ops.end(), o.begin(), o.end());
-    }
-    id = make_unit(std::move(ops));
-  }
+  int& id = pair_slot(group_ids_, canon(p), branches(p), a, g);
+  if (id < 0) id = make_unit(group_ops(p, a, g));
   return id;
 }
 
@@ -116,35 +140,26 @@ std::uint64_t pack(int a, int b, int c, int d) {
 
 }  // namespace
 
-/// X: elements i..p-1 of s (ending at the fork) plus the first h1 elements of branch 0 of p.
 int GraphPipeSearch::Impl::x_unit(int s, int i, int p, int h1) {
-  const std::uint64_t key = (std::uint64_t{0} << 62) | pack(s, i, p, h1);
+  const std::uint64_t key = (std::uint64_t{0} << 62) | pack(canon(s), i, p, h1);
   auto [it, fresh] = hashed_ids_.try_emplace(key, -1);
-  if (fresh) {
-    std::vector<model::OpId> ops;
-    append_range(s, i, p, ops);
-    append_range(first_branch(at(s, p)), 0, h1, ops);
-    it->second = make_unit(std::move(ops));
-  }
+  if (fresh) it->second = make_unit(x_ops(s, i, p, h1));
   return it->second;
 }
 
-/// Y: the last branch of p from element h2 on, plus elements p+1..k2-1 of s (from the join).
 int GraphPipeSearch::Impl::y_unit(int s, int p, int h2, int k2) {
-  const std::uint64_t key = (std::uint64_t{1} << 62) | pack(s, p, h2, k2);
+  const std::uint64_t key = (std::uint64_t{1} << 62) | pack(canon(s), p, h2, k2);
   auto [it, fresh] = hashed_ids_.try_emplace(key, -1);
-  if (fresh) {
-    std::vector<model::OpId> ops;
-    const int last = last_branch(at(s, p));
-    append_range(last, h2, len(last), ops);
-    append_range(s, p + 1, k2, ops);
-    it->second = make_unit(std::move(ops));
-  }
+  if (fresh) it->second = make_unit(y_ops(s, p, h2, k2));
   return it->second;
 }
 
-double GraphPipeSearch::Impl::unit_tps(int u, int d) const {
-  return est_.time_per_sample(units_[static_cast<std::size_t>(u)].load, b_, d).value();
+// The all-reduce term does not depend on the micro-batch size: it is computed once per degree.
+double GraphPipeSearch::Impl::unit_tps(int u, int d) {
+  Unit& unit = units_[static_cast<std::size_t>(u)];
+  double& allreduce = unit.allreduce[static_cast<std::size_t>(log2_of(d))];
+  if (allreduce < 0.0) allreduce = est_.allreduce_time(unit.load.parameter_bytes, d).value();
+  return est_.time_per_sample(unit.load, b_, d, core::Seconds(allreduce)).value();
 }
 
 // Memory grows with the in-flight count, so "fits" is "held <= the most that fit"; that bound is
@@ -183,7 +198,7 @@ std::uint64_t GraphPipeSearch::Impl::cell(int range, int n, int m) const {
 }
 
 std::uint64_t GraphPipeSearch::Impl::seq_key(int s, int i, int j, int n, int m) {
-  int& id = pair_slot(seq_ids_, s, len(s), i, j);
+  int& id = pair_slot(seq_ids_, canon(s), len(s), i, j);
   if (id < 0) id = seq_ranges_++;
   return cell(id, n, m);
 }
@@ -194,7 +209,7 @@ std::uint64_t GraphPipeSearch::Impl::par_key(int p, int a, int h1, int h2, int n
   const auto r = static_cast<std::size_t>(branches(p)) + 1;
   const std::size_t index = a == 0 ? static_cast<std::size_t>(h1) * l2 + static_cast<std::size_t>(h2)
                                    : l1 * l2 + static_cast<std::size_t>(a) * l2 + static_cast<std::size_t>(h2);
-  int& id = slot(par_ids_[static_cast<std::size_t>(p)], l1 * l2 + r * l2, index);
+  int& id = slot(par_ids_[static_cast<std::size_t>(canon(p))], l1 * l2 + r * l2, index);
   if (id < 0) id = par_ranges_++;
   return cell(id, n, m);
 }
@@ -211,7 +226,7 @@ void GraphPipeSearch::Impl::emit_seq(int s, int i, int j, int n, int m, std::vec
   GPPSIM_CHECK(v < kInf && reusable(e), "reconstructing a DP state that was not solved");
   const SeqChoice& c = e.choice;
   if (c.kind == SeqKind::kSegment) {
-    emit_unit(seg_unit(s, i, c.k), c.dx, out);
+    emit_stage(seg_ops(s, i, c.k), c.dx, out);
     emit_seq(s, c.k, j, n - c.dx, m, out);
   } else if (c.kind == SeqKind::kParallel) {
     const int p = at(s, i);
@@ -221,10 +236,10 @@ void GraphPipeSearch::Impl::emit_seq(int s, int i, int j, int n, int m, std::vec
   } else {
     const int q = at(s, c.p);
     const bool has_y = c.h2 < len(last_branch(q));
-    if (c.h1 > 0) emit_unit(x_unit(s, i, c.p, c.h1), c.dx, out);
+    if (c.h1 > 0) emit_stage(x_ops(s, i, c.p, c.h1), c.dx, out);
     const int mrest = c.k == j ? m : seq(s, c.k, j, c.nrest, m);
     emit_par(q, 0, c.h1, c.h2, c.np, has_y ? mrest + 1 : mrest, out);
-    if (has_y) emit_unit(y_unit(s, c.p, c.h2, c.k), c.dy, out);
+    if (has_y) emit_stage(y_ops(s, c.p, c.h2, c.k), c.dy, out);
     emit_seq(s, c.k, j, c.nrest, m, out);
   }
 }
@@ -244,7 +259,7 @@ void GraphPipeSearch::Impl::emit_par(int p, int a, int h1, int h2, int n, int m,
     emit_seq(c, lo, hi, e.choice.devices, m, out);
     emit_par(p, a + 1, h1, h2, n - e.choice.devices, m, out);
   } else {
-    emit_unit(group_unit(p, a, e.choice.g), e.choice.devices, out);
+    emit_stage(group_ops(p, a, e.choice.g), e.choice.devices, out);
     emit_par(p, e.choice.g, 0, h2, n - e.choice.devices, m, out);
   }
 }
@@ -261,5 +276,10 @@ std::optional<SearchSolution> GraphPipeSearch::solve(std::int64_t micro_batch, c
 }
 
 std::int64_t GraphPipeSearch::states_evaluated() const { return impl_->states(); }
+
+GraphPipeSearch::TargetInterval GraphPipeSearch::last_interval() const {
+  const graphpipe_detail::Interval w = impl_->root_window();
+  return {w.lo, w.hi};
+}
 
 }  // namespace gppsim::plan

@@ -59,6 +59,7 @@ StageEstimator::StageEstimator(const PlanRequest& request)
   const std::vector<std::int64_t> candidates = power_of_two_micro_batches(request);
   const std::int64_t largest = candidates.empty() ? 1 : candidates.back();
   for (std::int64_t s = 1; s <= largest; s *= 2) sizes_.push_back(s);
+  edges_ = graph_->edges();
   op_compute_.resize(graph_->num_ops());
   for (model::OpId op = 0; op < graph_->num_ops(); ++op) {
     for (const std::int64_t s : sizes_) {
@@ -90,7 +91,7 @@ StageLoad StageEstimator::load(const std::vector<model::OpId>& ops) const {
     l.parameter_bytes += o.parameter_bytes;
     l.stashed_per_sample += o.stashed_bytes;
   }
-  for (const model::OpEdge& e : graph_->edges()) {
+  for (const model::OpEdge& e : edges_) {
     if (inside[e.from] != inside[e.to]) {
       l.boundary_per_sample += e.bytes;
       ++l.boundary_edges;
@@ -101,6 +102,11 @@ StageLoad StageEstimator::load(const std::vector<model::OpId>& ops) const {
 
 core::Seconds StageEstimator::time_per_sample(const StageLoad& load, std::int64_t micro_batch,
                                               int devices) const {
+  return time_per_sample(load, micro_batch, devices, allreduce_time(load.parameter_bytes, devices));
+}
+
+core::Seconds StageEstimator::time_per_sample(const StageLoad& load, std::int64_t micro_batch, int devices,
+                                              core::Seconds allreduce) const {
   GPPSIM_CHECK(devices >= 1 && micro_batch % devices == 0,
                fmt::format("micro-batch {} does not split over {} devices", micro_batch, devices));
   const std::int64_t s = micro_batch / devices;
@@ -109,8 +115,7 @@ core::Seconds StageEstimator::time_per_sample(const StageLoad& load, std::int64_
       2.0 * (static_cast<double>(load.boundary_edges) * link_.latency +
              (load.boundary_per_sample * per_device) / link_.bandwidth);
   const core::Seconds per_micro_batch = load.compute[size_index(s)] + transfers;
-  return per_micro_batch / static_cast<double>(micro_batch) +
-         allreduce_time(load.parameter_bytes, devices) / static_cast<double>(mini_batch_);
+  return per_micro_batch / static_cast<double>(micro_batch) + allreduce / static_cast<double>(mini_batch_);
 }
 
 core::Bytes StageEstimator::static_memory(const StageLoad& load) const {

@@ -61,6 +61,10 @@ class StageEstimator {
   /// TPS of a stage; micro_batch / devices must be one of sizes().
   [[nodiscard]] core::Seconds time_per_sample(const StageLoad& load, std::int64_t micro_batch,
                                               int devices) const;
+  /// The same with the all-reduce term given: `allreduce` must be
+  /// allreduce_time(load.parameter_bytes, devices) (for callers that cache it across sizes).
+  [[nodiscard]] core::Seconds time_per_sample(const StageLoad& load, std::int64_t micro_batch, int devices,
+                                              core::Seconds allreduce) const;
   /// Per-device memory of a stage holding `in_flight` micro-batches of activations.
   [[nodiscard]] core::Bytes memory(const StageLoad& load, std::int64_t micro_batch, int devices,
                                    std::int64_t in_flight) const;
@@ -98,6 +102,7 @@ class StageEstimator {
   hw::Topology topology_;
   std::vector<std::int64_t> sizes_;
   std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op][size index]
+  std::vector<model::OpEdge> edges_;                    ///< graph_->edges(), cached
 };
 
 /// One stage of a planned stage graph before device ids are assigned.

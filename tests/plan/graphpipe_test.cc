@@ -385,5 +385,40 @@ TEST(GraphPipeSearch, ReusedAnswersEqualFreshOnes) {
   EXPECT_LT(feasible, static_cast<int>(asks.size()));  // some targets are too tight
 }
 
+// last_interval(): a fresh search at the interval's ends (lo, and just below hi) and at targets
+// in between gives the answer the search gave at its target; an infeasible answer's interval ends above the
+// target (the planner's bisection moves its lower bound there).
+TEST(GraphPipeSearch, TheRootIntervalKeepsTheAnswer) {
+  model::MmtArgs args;
+  args.branches = 3;
+  args.layers_per_branch = 3;
+  const auto w = summit_world(args, 8, 64, {8});
+  const SpTree tree = decompose_series_parallel(w->model.graph);
+  const StageEstimator est(w->request());
+  GraphPipeSearch search(tree, est);
+  int infeasible = 0;
+  int feasible = 0;
+  for (double t = 2e-4; t < 2e-1; t *= 1.7) {
+    const auto at_t = search.solve(8, core::Seconds(t));
+    const GraphPipeSearch::TargetInterval iv = search.last_interval();
+    ASSERT_LE(iv.lo, t);
+    ASSERT_GT(iv.hi, t);
+    (at_t ? feasible : infeasible) += 1;
+    std::vector<double> probes = {std::max(iv.lo, 0.0), 0.5 * (std::max(iv.lo, 0.0) + t)};
+    for (double p = t * 1.1; p < iv.hi && p < 0.5; p *= 1.1) probes.push_back(p);
+    if (std::isfinite(iv.hi)) probes.push_back(std::nextafter(iv.hi, 0.0));
+    for (const double p : probes) {
+      GraphPipeSearch fresh(tree, est);
+      const auto got = fresh.solve(8, core::Seconds(p));
+      ASSERT_EQ(got.has_value(), at_t.has_value()) << "target " << t << " probe " << p;
+      if (!got) continue;
+      EXPECT_EQ(got->in_flight, at_t->in_flight) << "target " << t << " probe " << p;
+      EXPECT_TRUE(same_stages(got->stages, at_t->stages)) << "target " << t << " probe " << p;
+    }
+  }
+  EXPECT_GT(feasible, 3);
+  EXPECT_GT(infeasible, 1);
+}
+
 }  // namespace
 }  // namespace gppsim::plan
