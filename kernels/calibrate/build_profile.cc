@@ -37,7 +37,7 @@ void fit_gemms(const SweepPlan& plan, const SweepMeasurements& m, hw::DeviceProf
     p->gemm[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm", name));
     for (const auto& layout : plan.gemm_layouts) {
       if (layout == "nt") p->gemm_nt[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm_nt", name));
-      if (layout == "tn") p->gemm_tn[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm_tn", name));
+      if (layout == "tn") p->gemm_tn[dtype] = fit_gemm_table(plan.gemm_axes_of("tn"), select(m.fit, "gemm_tn", name));
     }
     p->batched_gemm[dtype] = fit_gemm_table(plan.batched_axes, select(m.fit, "batched_gemm", name));
   }
@@ -70,6 +70,8 @@ std::map<std::string, std::string> sweep_record(const SweepPlan& plan) {
           {"gemm_m", axis(plan.gemm_axes[0])},
           {"gemm_nk", axis(plan.gemm_axes[1])},
           {"gemm_layouts", fmt::format("{}", fmt::join(plan.gemm_layouts, ", "))},
+          {"gemm_tn_mnk", fmt::format("{} x {} x {}", axis(plan.gemm_axes_of("tn")[0]), axis(plan.gemm_axes_of("tn")[1]),
+                                      axis(plan.gemm_axes_of("tn")[2]))},
           {"gemm_operands", plan.backend == Backend::kCpu
                                 ? fmt::format("cold (cycled through {:.0f} MiB)", kernels::kColdOperandBytes / (1024.0 * 1024.0))
                                 : std::string("warm (reused)")},

@@ -35,7 +35,12 @@ void set_cpu_grids(SweepPlan* p) {
   p->gemm_layouts = {"nn", "nt", "tn"};
   // m (rows: tokens or samples) reaches down to 1 for MLPs at micro-batch 1; n and k are layer widths.
   const auto dims = powers_of_two(4, p->quick ? 8 : 10);  // 16 .. 256 (quick) or 1024
-  p->gemm_axes = {powers_of_two(0, p->quick ? 8 : 10), dims, dims};
+  const auto rows = powers_of_two(0, p->quick ? 8 : 10);  // 1 .. 256 (quick) or 1024
+  p->gemm_axes = {rows, dims, dims};
+  // tn is dW += X^T dY: m and n are the layer's widths and k the rows. On the shared axes its k
+  // started at 16 and the table's clamp priced a (1024 x 1024, k = 8) weight gradient at half its
+  // measured time: writing the 4 MiB dW dominates it at any small k.
+  p->gemm_tn_axes = {dims, dims, rows};
   p->batched_axes = {powers_of_two(4, 8, 2), powers_of_two(4, 8, 2), powers_of_two(4, 6, 2), powers_of_two(1, 5, 2)};
   p->memory_kernels = {"elementwise", "copy", "sgd", "momentum", "adam"};
   p->memory_bytes = powers_of_two(12, p->quick ? 24 : 28);  // 4 KiB .. 16 MiB or 256 MiB
@@ -103,7 +108,8 @@ void add_holdouts(SweepPlan* p) {
     const std::uint64_t s = p->seed * 1000 + d * 10;
     for (std::size_t l = 0; l < p->gemm_layouts.size(); ++l) {
       // nn keeps the seed it always had, so its held-out shapes stay the same.
-      const auto plain = gemm_holdouts(p->gemm_axes, holdout_count(product_of_sizes(p->gemm_axes), f), p->dtypes[d],
+      const auto& axes = p->gemm_axes_of(p->gemm_layouts[l]);
+      const auto plain = gemm_holdouts(axes, holdout_count(product_of_sizes(axes), f), p->dtypes[d],
                                        l == 0 ? s : s + 100 * l, p->gemm_layouts[l]);
       p->holdout_gemms.insert(p->holdout_gemms.end(), plain.begin(), plain.end());
     }
@@ -150,10 +156,12 @@ std::vector<std::int64_t> holdout_sizes(std::int64_t lo, std::int64_t hi, std::s
 std::vector<kernels::GemmPoint> SweepPlan::grid_gemms(core::Dtype dtype) const {
   std::vector<kernels::GemmPoint> out;
   const std::string name(core::to_string(dtype));
-  for (const auto& layout : gemm_layouts)
-    for (const auto m : gemm_axes[0])
-      for (const auto n : gemm_axes[1])
-        for (const auto k : gemm_axes[2]) out.push_back(kernels::GemmPoint{m, n, k, 1, name, layout});
+  for (const auto& layout : gemm_layouts) {
+    const auto& axes = gemm_axes_of(layout);
+    for (const auto m : axes[0])
+      for (const auto n : axes[1])
+        for (const auto k : axes[2]) out.push_back(kernels::GemmPoint{m, n, k, 1, name, layout});
+  }
   for (const auto m : batched_axes[0])
     for (const auto n : batched_axes[1])
       for (const auto k : batched_axes[2])
@@ -162,8 +170,9 @@ std::vector<kernels::GemmPoint> SweepPlan::grid_gemms(core::Dtype dtype) const {
 }
 
 std::size_t SweepPlan::total_points() const {
-  const std::size_t gemms =
-      dtypes.size() * (gemm_layouts.size() * product_of_sizes(gemm_axes) + product_of_sizes(batched_axes));
+  std::size_t per_dtype = product_of_sizes(batched_axes);
+  for (const auto& layout : gemm_layouts) per_dtype += product_of_sizes(gemm_axes_of(layout));
+  const std::size_t gemms = dtypes.size() * per_dtype;
   const std::size_t memory = memory_kernels.size() * (memory_bytes.size() + holdout_memory_bytes.size());
   const std::size_t links = link_kinds.size() * (link_bytes.size() + holdout_link_bytes.size());
   return gemms + holdout_gemms.size() + memory + links + 1;  // + the launch-overhead run

@@ -29,6 +29,9 @@ struct SweepPlan {
   std::vector<core::Dtype> dtypes;         ///< GEMM dtypes
   std::vector<std::string> gemm_layouts;   ///< batch-1 operand layouts measured, "nn" first (GemmPoint)
   std::vector<std::vector<std::int64_t>> gemm_axes;     ///< m, n, k (batch 1)
+  /// m, n, k of the tn grid when it differs (empty: gemm_axes). dW += X^T dY has the tokens as
+  /// k and layer widths as m and n, so its small axis is k.
+  std::vector<std::vector<std::int64_t>> gemm_tn_axes;
   std::vector<std::vector<std::int64_t>> batched_axes;  ///< m, n, k, batch (batch >= 2)
   std::vector<std::string> memory_kernels; ///< bandwidth-bound kernels (the profile's memory fits)
   std::vector<std::int64_t> memory_bytes;  ///< sizes of the memory fits' knots
@@ -39,6 +42,10 @@ struct SweepPlan {
   std::vector<std::int64_t> holdout_memory_bytes;   ///< off-grid sizes for each memory kernel
   std::vector<std::int64_t> holdout_link_bytes;     ///< off-grid sizes for each link
 
+  /// The m, n, k axes of the batch-1 grid of `layout`.
+  [[nodiscard]] const std::vector<std::vector<std::int64_t>>& gemm_axes_of(const std::string& layout) const {
+    return layout == "tn" && !gemm_tn_axes.empty() ? gemm_tn_axes : gemm_axes;
+  }
   /// Every point of the grids (fit points) for this dtype: the batch-1 grid in each layout, then
   /// the batched grid.
   [[nodiscard]] std::vector<kernels::GemmPoint> grid_gemms(core::Dtype dtype) const;

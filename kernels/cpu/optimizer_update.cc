@@ -9,7 +9,7 @@ constexpr float kSgdRate = 0.01f;
 constexpr float kMomentum = 0.9f;
 constexpr float kAdamRate = 0.001f, kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-8f;
 
-void adam(std::int64_t step, float* w, const float* g, float* s1, float* s2, std::size_t n) {
+void adam(std::int64_t step, float* w, float* g, float* s1, float* s2, std::size_t n) {
   const auto t = static_cast<float>(step);
   const float rate = kAdamRate / (1.0f - std::pow(kBeta1, t));  // bias corrections folded in
   const float inv_c2 = 1.0f / (1.0f - std::pow(kBeta2, t));
@@ -19,6 +19,7 @@ void adam(std::int64_t step, float* w, const float* g, float* s1, float* s2, std
     s1[i] = m;
     s2[i] = v;
     w[i] -= rate * m / (std::sqrt(v * inv_c2) + kEps);
+    g[i] = 0.0f;
   }
 }
 
@@ -44,14 +45,17 @@ std::string to_string(OptimizerKind kind) {
   return "sgd";
 }
 
-void optimizer_update(OptimizerKind kind, std::int64_t step, float* w, const float* g, float* s1, float* s2,
-                      std::size_t n) {
+void optimizer_step(OptimizerKind kind, std::int64_t step, float* w, float* g, float* s1, float* s2, std::size_t n) {
   if (kind == OptimizerKind::kSgd) {
-    for (std::size_t i = 0; i < n; ++i) w[i] -= kSgdRate * g[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      w[i] -= kSgdRate * g[i];
+      g[i] = 0.0f;
+    }
   } else if (kind == OptimizerKind::kMomentum) {
     for (std::size_t i = 0; i < n; ++i) {
       s1[i] = kMomentum * s1[i] + g[i];
       w[i] -= kSgdRate * s1[i];
+      g[i] = 0.0f;
     }
   } else {
     adam(step, w, g, s1, s2, n);

@@ -18,9 +18,9 @@ kernels::OptimizerKind kind_of(model::Optimizer optimizer) {
 
 int optimizer_state_floats(model::Optimizer optimizer) { return kernels::optimizer_state_floats(kind_of(optimizer)); }
 
-void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, const float* g, float* s1, float* s2,
+void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, float* g, float* s1, float* s2,
                      std::size_t n) {
-  kernels::optimizer_update(kind_of(optimizer), step, w, g, s1, s2, n);
+  kernels::optimizer_step(kind_of(optimizer), step, w, g, s1, s2, n);
 }
 
 }  // namespace gppsim::exec

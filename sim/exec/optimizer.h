@@ -14,8 +14,9 @@ namespace gppsim::exec {
 int optimizer_state_floats(model::Optimizer optimizer);
 
 /// Step number `step` (1-based) of `optimizer` over n parameters: updates w (and the state
-/// arrays s1, s2 as the optimizer needs them) from the gradients g.
-void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, const float* g, float* s1, float* s2,
+/// arrays s1, s2 as the optimizer needs them) from the gradients g, and sets g to zero for the
+/// next step's accumulation (kernels::optimizer_step).
+void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, float* g, float* s1, float* s2,
                      std::size_t n);
 
 }  // namespace gppsim::exec

@@ -179,8 +179,7 @@ void StageRunner::weight_grad(std::int64_t mb) {
 void StageRunner::optimizer_step() {
   ++steps_;
   apply_optimizer(setup_.optimizer, steps_, weights_.data(), grads_.data(), state1_.data(), state2_.data(),
-                  weights_.size());
-  std::fill(grads_.data(), grads_.data() + grads_.size(), 0.0f);
+                  weights_.size());  // also clears the gradients
 }
 
 std::vector<float> StageRunner::op_weights(model::OpId op) const {

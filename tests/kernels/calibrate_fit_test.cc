@@ -93,6 +93,24 @@ TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
         << layout;
   }
   EXPECT_EQ(p.grid_gemms(core::Dtype::kFp32).size(), 3u * 225u + 54u);
+  // tn (dW += X^T dY) has the rows as k: its grid is m, n 16..256 by k 1..256, and so are its
+  // held-out shapes.
+  const auto grid = p.grid_gemms(core::Dtype::kFp32);
+  const auto has = [&](std::int64_t m, std::int64_t n, std::int64_t k, const std::string& layout) {
+    return std::any_of(grid.begin(), grid.end(), [&](const kernels::GemmPoint& g) {
+      return g.m == m && g.n == n && g.k == k && g.batch == 1 && g.layout == layout;
+    });
+  };
+  EXPECT_TRUE(has(256, 256, 1, "tn"));
+  EXPECT_FALSE(has(1, 16, 16, "tn"));
+  EXPECT_TRUE(has(1, 16, 16, "nn"));
+  EXPECT_TRUE(has(1, 16, 16, "nt"));
+  for (const auto& g : p.holdout_gemms) {
+    if (g.layout != "tn" || g.batch != 1) continue;
+    EXPECT_GE(g.m, 16);
+    EXPECT_GE(g.n, 16);
+    EXPECT_LE(g.k, 256);
+  }
 }
 
 // A synthetic sweep: GEMM rates follow a power law (exact under log-log interpolation) scaled

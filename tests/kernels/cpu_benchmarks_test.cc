@@ -1,9 +1,11 @@
 #include "kernels/cpu/cpu_benchmarks.h"
+#include "kernels/cpu/optimizer_update.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kernels/common/kernel_error.h"
 
@@ -71,6 +73,24 @@ TEST(CpuOptimizerTest, StepsMoveTheirBytesAndMatchTheUpdateInDouble) {
     EXPECT_TRUE(m.correct) << kernel;
     EXPECT_LE(m.max_relative_error, 1e-6);
     expect_positive_times(m, 2);
+  }
+}
+
+// The step the backend runs also clears the gradients (for the next step's accumulation): by
+// hand, SGD w = 1 - 0.01 * 0.5, momentum w = 1 - 0.01 * (0.9 * 0.25 + 0.5), Adam's first step
+// moves w by the learning rate (m / sqrt(v) = 1 after bias correction, from zero state).
+TEST(CpuOptimizerTest, StepUpdatesAndClearsTheGradients) {
+  const std::vector<std::pair<OptimizerKind, double>> cases = {
+      {OptimizerKind::kSgd, 1.0 - 0.01 * 0.5},
+      {OptimizerKind::kMomentum, 1.0 - 0.01 * (0.9 * 0.25 + 0.5)},
+      {OptimizerKind::kAdam, 1.0 - 0.001}};
+  for (const auto& [kind, want] : cases) {
+    std::vector<float> w(37, 1.0f), g(37, 0.5f), s1(37, kind == OptimizerKind::kAdam ? 0.0f : 0.25f), s2(37, 0.0f);
+    optimizer_step(kind, 1, w.data(), g.data(), s1.data(), s2.data(), w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      EXPECT_NEAR(w[i], want, 1e-6) << to_string(kind) << " " << i;
+      EXPECT_EQ(g[i], 0.0f) << to_string(kind) << " " << i;
+    }
   }
 }
 
