@@ -37,6 +37,11 @@ class ComputeCostSource {
   /// Time of `optimizer`'s step over parameters whose step moves `bytes` (reads plus writes:
   /// OpCost::bytes_per_parameter_byte per parameter byte); 0 for 0 bytes.
   [[nodiscard]] virtual core::Seconds optimizer_time(model::Optimizer optimizer, core::Bytes bytes) const = 0;
+  /// Time to add a received all-reduce chunk of `bytes` into the local one where the collective
+  /// does it in a pass of its own once the chunk has arrived: MPI on CPUs reads both chunks and
+  /// writes the sum (3 x bytes of traffic) before the ring moves on. Zero where the collective
+  /// sums while it copies (NCCL on GPUs fuses the reduction into its transfer kernel).
+  [[nodiscard]] virtual core::Seconds reduction_time(core::Bytes bytes) const = 0;
   /// Fixed host-side cost of launching one kernel.
   [[nodiscard]] virtual core::Seconds launch_overhead() const = 0;
   /// Device memory available for weights, optimizer state and activations.

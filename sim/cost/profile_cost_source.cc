@@ -70,6 +70,11 @@ core::Seconds ProfileCostSource::optimizer_time(model::Optimizer optimizer, core
   return bytes.value() == 0.0 ? core::Seconds{0.0} : fit->second.time(bytes);
 }
 
+core::Seconds ProfileCostSource::reduction_time(core::Bytes bytes) const {
+  if (profile_->backend != "cpu" || bytes.value() == 0.0) return core::Seconds(0.0);
+  return memory_time(bytes * 3.0);
+}
+
 core::Seconds ProfileCostSource::memory_time(core::Bytes bytes) const {
   return profile_->memory.at("elementwise").time(bytes);
 }

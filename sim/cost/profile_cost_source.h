@@ -20,7 +20,9 @@ namespace gppsim::cost {
 /// with R the log-log multilinear interpolation of the measured FLOP/s (hw::GridTable), clamped
 /// to the measured range. memory_time(bytes) = the "elementwise" fit's time(bytes);
 /// optimizer_time(o, bytes) = the fit of o's step ("sgd", "momentum", "adam") when measured,
-/// else memory_time(bytes).
+/// else memory_time(bytes). reduction_time(bytes) = memory_time(3 bytes) on a CPU profile (MPI
+/// sums each received ring chunk in a pass of its own), 0 on a CUDA profile (NCCL sums while it
+/// copies).
 /// launch_overhead() = 0: calibration times kernels back to back, so every measured time already
 /// holds the launch gap of a kernel too short to hide it; adding the profile's measured
 /// launch_overhead on top would count it twice.
@@ -40,6 +42,8 @@ class ProfileCostSource final : public ComputeCostSource {
   [[nodiscard]] core::Seconds memory_time(core::Bytes bytes) const override;
   /// The optimizer's own fit at `bytes`, or memory_time(bytes) (see the class comment).
   [[nodiscard]] core::Seconds optimizer_time(model::Optimizer optimizer, core::Bytes bytes) const override;
+  /// See the class comment.
+  [[nodiscard]] core::Seconds reduction_time(core::Bytes bytes) const override;
   /// 0 (see the class comment); the measured value stays in profile().launch_overhead.
   [[nodiscard]] core::Seconds launch_overhead() const override;
   /// The measured device memory.

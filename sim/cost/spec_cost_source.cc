@@ -75,6 +75,8 @@ core::Seconds SpecCostSource::optimizer_time(model::Optimizer /*optimizer*/, cor
   return memory_time(bytes);
 }
 
+core::Seconds SpecCostSource::reduction_time(core::Bytes /*bytes*/) const { return core::Seconds(0.0); }
+
 core::Seconds SpecCostSource::launch_overhead() const { return spec_.launch_overhead; }
 
 core::Bytes SpecCostSource::memory_capacity() const { return spec_.memory_capacity; }

@@ -15,7 +15,8 @@ namespace gppsim::cost {
 ///                                 (m k + k n + m n) * batch * element_size(dtype) / memory_bw)
 /// with F = 2 m n k batch, tiles = ceil(m / tile) * ceil(n / tile) * batch and
 /// wave_efficiency = tiles / (ceil(tiles / sm_count) * sm_count).
-/// memory_time(bytes) = bytes / memory_bandwidth; optimizer_time(o, bytes) = memory_time(bytes).
+/// memory_time(bytes) = bytes / memory_bandwidth; optimizer_time(o, bytes) = memory_time(bytes);
+/// reduction_time = 0 (the presets are GPUs, whose collectives sum while they copy).
 /// A datasheet says nothing of operand layouts: every layout costs the same.
 class SpecCostSource final : public ComputeCostSource {
  public:
@@ -34,6 +35,8 @@ class SpecCostSource final : public ComputeCostSource {
   [[nodiscard]] core::Seconds memory_time(core::Bytes bytes) const override;
   /// memory_time(bytes): a step streams its parameters, gradients and state.
   [[nodiscard]] core::Seconds optimizer_time(model::Optimizer optimizer, core::Bytes bytes) const override;
+  /// 0: see the class comment.
+  [[nodiscard]] core::Seconds reduction_time(core::Bytes bytes) const override;
   /// spec.launch_overhead.
   [[nodiscard]] core::Seconds launch_overhead() const override;
   /// spec.memory_capacity.

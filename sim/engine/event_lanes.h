@@ -17,11 +17,12 @@
 
 namespace gppsim::engine {
 
-/// What a pending event does when it comes due.
-enum class EventKind : std::uint8_t { kComputeDone, kLatencyDone };
+/// What a pending event does when it comes due: a compute task ends, a job's latency has passed
+/// (its bytes start to flow), or an all-reduce's reduction of the chunks it received ends.
+enum class EventKind : std::uint8_t { kComputeDone, kLatencyDone, kReductionDone };
 
-/// A pending event: due at `time`, pushed `seq`-th; `id` is a task id (compute) or a job slot
-/// (latency), below 2^32 (checked by push), so that an event takes 24 bytes.
+/// A pending event: due at `time`, pushed `seq`-th; `id` is a task id (compute, reduction) or a
+/// job slot (latency), below 2^32 (checked by push), so that an event takes 24 bytes.
 struct Event {
   core::Time time;
   std::uint64_t seq = 0;

@@ -138,6 +138,8 @@ class Simulator {
     now_ = e.time;
     if (e.kind == EventKind::kComputeDone) {
       complete(e.id);
+    } else if (e.kind == EventKind::kReductionDone) {
+      start_ring_step(e.id, std::get<schedule::AllReduceTask>(in_.tasks.kind(e.id)));
     } else {
       start_flow(e.id);
     }
@@ -216,11 +218,21 @@ class Simulator {
     }
     RingState& st = ring_[t];
     if (--st.pending > 0) return;
-    if (++st.step < 2 * (static_cast<int>(ring->ring.size()) - 1)) {
-      start_ring_step(t, *ring);
-    } else {
+    const auto n = static_cast<int>(ring->ring.size());
+    if (++st.step >= 2 * (n - 1)) {
       complete(t);
+      return;
     }
+    // The first n - 1 steps are the reduce-scatter: each device adds the chunk it received into
+    // its own before passing the sum on, where the device does that in a pass of its own.
+    if (st.step <= n - 1) {
+      const core::Seconds sum = costs_.reduction(ring->bytes / static_cast<double>(n));
+      if (sum.value() > 0.0) {
+        push(core::Time::from_seconds(sum), EventKind::kReductionDone, t);
+        return;
+      }
+    }
+    start_ring_step(t, *ring);
   }
 
   [[nodiscard]] core::Seconds duration(TaskId t) {

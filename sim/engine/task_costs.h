@@ -24,6 +24,9 @@ class TaskCosts {
 
   /// Duration of a compute task: the sum over the stage's ops of the phase's cost at `samples`.
   [[nodiscard]] core::Seconds compute(const schedule::ComputeTask& task);
+  /// Time a device takes to add a received all-reduce chunk of `bytes` into its own
+  /// (cost::ComputeCostSource::reduction_time: 0 where the collective sums while it copies).
+  [[nodiscard]] core::Seconds reduction(core::Bytes bytes) const { return op_cost_->source().reduction_time(bytes); }
   /// Duration of a stage's optimizer step on one device.
   [[nodiscard]] core::Seconds optimizer(int stage) const;
   /// Activations one sample of the stage keeps from its forward until its backward.

@@ -34,6 +34,7 @@ class FakeSource final : public ComputeCostSource {
     optimizers.push_back(o);
     return memory_time(b);
   }
+  Seconds reduction_time(Bytes /*b*/) const override { return Seconds(0.0); }
   Seconds launch_overhead() const override { return Seconds(1e-3); }
   Bytes memory_capacity() const override { return Bytes(1e9); }
   std::string name() const override { return "fake"; }

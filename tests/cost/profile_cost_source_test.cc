@@ -76,6 +76,17 @@ TEST(ProfileCostSource, OptimizerStepUsesItsMeasuredFitElseElementwise) {
   EXPECT_EQ(s.optimizer_time(model::Optimizer::kAdam, core::Bytes{0}).value(), 0.0);
 }
 
+// MPI on a CPU sums each received ring chunk in a pass of its own: read both, write the sum.
+// elementwise fit: 2 us + bytes / 1e12 B/s, so 1 MB costs 2 us + 3 MB / 1e12 B/s = 5 us.
+TEST(ProfileCostSource, ReductionIsThreeTimesTheChunkOnACpuAndFreeOnAGpu) {
+  auto p = std::make_shared<hw::DeviceProfile>(*constant_rate_profile());
+  p->backend = "cpu";
+  EXPECT_DOUBLE_EQ(ProfileCostSource(p).reduction_time(core::Bytes{1e6}).value(), 2e-6 + 3e6 / 1e12);
+  EXPECT_DOUBLE_EQ(ProfileCostSource(p).reduction_time(core::Bytes{0.0}).value(), 0.0);
+  p->backend = "cuda";
+  EXPECT_DOUBLE_EQ(ProfileCostSource(p).reduction_time(core::Bytes{1e6}).value(), 0.0);
+}
+
 TEST(ProfileCostSource, MemoryTimeAndScalarsComeFromTheProfile) {
   const ProfileCostSource s(constant_rate_profile());
   EXPECT_DOUBLE_EQ(s.memory_time(core::Bytes{1e6}).value(), 2e-6 + 1e6 / 1e12);

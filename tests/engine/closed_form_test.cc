@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "sim/cost/op_cost.h"
 #include "sim/cost/spec_cost_source.h"
 #include "sim/engine/simulate.h"
@@ -183,6 +187,48 @@ TEST(Links, SharingHalvesTheRateAndLatencyCountsOnce) {
   // Half the bandwidth, twice the time: 200 ms + 5 us.
   const auto half = run_transfers(one_node(2, core::BytesPerSecond(5e9), Seconds(5e-6)), {transfer(0, 1, Bytes(1e9))});
   EXPECT_EQ(half.tasks[0].end, Time::from_ps(200'005'000'000));
+}
+
+// Wraps the V100 datasheet and adds a reduction of 1 ps per byte (1 ms per GB), as a CPU
+// profile's MPI ring would.
+class SummingSource final : public cost::ComputeCostSource {
+ public:
+  explicit SummingSource(hw::DeviceSpec spec) : spec_(std::move(spec)) {}
+  bool supports(core::Dtype d) const override { return spec_.supports(d); }
+  Seconds gemm_time(const model::GemmShape& g, core::Dtype d, cost::GemmLayout l) const override {
+    return spec_.gemm_time(g, d, l);
+  }
+  Seconds memory_time(Bytes b) const override { return spec_.memory_time(b); }
+  Seconds optimizer_time(model::Optimizer o, Bytes b) const override { return spec_.optimizer_time(o, b); }
+  Seconds reduction_time(Bytes b) const override { return Seconds(b.value() * 1e-12); }
+  Seconds launch_overhead() const override { return spec_.launch_overhead(); }
+  Bytes memory_capacity() const override { return spec_.memory_capacity(); }
+  std::string name() const override { return "summing"; }
+
+ private:
+  cost::SpecCostSource spec_;
+};
+
+schedule::Trace run_ring(const hw::ClusterSpec& c, const cost::ComputeCostSource& source, Bytes bytes) {
+  schedule::TaskGraph tasks(c.num_devices());
+  const std::vector<hw::DeviceId> ring = {0, 1, 2};
+  tasks.add(schedule::AllReduceTask{0, ring, bytes}, {});
+  const model::Model m;
+  const plan::Strategy s;
+  const hw::Topology topo(c);
+  const cost::OpCost op_cost(source, m.dtype);
+  return simulate(SimulationInput{s, tasks, m, topo, op_cost, model::Optimizer::kSgd});
+}
+
+TEST(Links, RingAllReduceSumsAfterEachReduceScatterStepWhereTheDeviceDoes) {
+  // 3 GB over a ring of 3 at 10 GB/s and 5 us: chunks of 1 GB, 2 (3 - 1) = 4 steps of
+  // 100 ms + 5 us each = 400.02 ms. GPUs sum while they copy; a device that sums in a pass of its
+  // own adds 1 ms after each of the 3 - 1 = 2 reduce-scatter steps: 402.02 ms.
+  const auto c = one_node(3, core::BytesPerSecond(10e9), Seconds(5e-6));
+  const cost::SpecCostSource gpu(c.device);
+  EXPECT_EQ(run_ring(c, gpu, Bytes(3e9)).tasks[0].end, Time::from_ps(400'020'000'000));
+  const SummingSource cpu(c.device);
+  EXPECT_EQ(run_ring(c, cpu, Bytes(3e9)).tasks[0].end, Time::from_ps(402'020'000'000));
 }
 
 TEST(Links, FlowsLeavingOneNodeShareItsUplink) {
