@@ -38,8 +38,9 @@ class Matcher {
     visit(tree_.root);
     std::vector<int> smallest(tree_.nodes.size(), -1);
     for (std::size_t v = 0; v < tree_.nodes.size(); ++v) {
-      const int g = group_[v];
-      if (g >= 0 && smallest[static_cast<std::size_t>(g)] < 0) smallest[static_cast<std::size_t>(g)] = static_cast<int>(v);
+      if (group_[v] < 0) continue;  // not below the root
+      int& first = smallest[static_cast<std::size_t>(group_[v])];
+      if (first < 0) first = static_cast<int>(v);
     }
     std::vector<int> out(tree_.nodes.size());
     for (std::size_t v = 0; v < tree_.nodes.size(); ++v) {
@@ -50,6 +51,7 @@ class Matcher {
 
  private:
   const SpNode& node(int v) const { return tree_.nodes[static_cast<std::size_t>(v)]; }
+  int group_of(int v) const { return group_[static_cast<std::size_t>(v)]; }
 
   // Post-order: children are grouped before their parent is compared.
   void visit(int v) {
@@ -71,7 +73,7 @@ class Matcher {
     const SpNode& a = node(u);
     const SpNode& b = node(v);
     for (std::size_t k = 0; k < a.children.size(); ++k) {
-      if (group_[static_cast<std::size_t>(a.children[k])] != group_[static_cast<std::size_t>(b.children[k])]) return false;
+      if (group_of(a.children[k]) != group_of(b.children[k])) return false;
     }
     mark(a, pos_u_, 0);
     mark(b, pos_v_, 0);
