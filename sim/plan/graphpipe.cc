@@ -19,15 +19,6 @@ constexpr double kClimbFactor = 4.0;
 
 double gib(core::Bytes b) { return b.value() / (1024.0 * 1024.0 * 1024.0); }
 
-/// TPS of the slowest stage of a solution.
-double objective_of(const StageEstimator& est, const SearchSolution& sol, std::int64_t b) {
-  double worst = 0.0;
-  for (const PlannedStage& st : sol.stages) {
-    worst = std::max(worst, est.time_per_sample(est.load(st.ops), b, st.devices).value());
-  }
-  return worst;
-}
-
 /// A lower bound on any plan's objective at micro-batch b: a stage of degree d spends at least
 /// Σ_op (fw + bw)(b / d) / (b / d) device-seconds per sample, and the degrees sum to at most N.
 double lower_bound(const StageEstimator& est, const std::vector<StageLoad>& per_op, std::int64_t b) {
@@ -53,9 +44,8 @@ struct Candidate {
 
 /// Binary search on the target TPS for micro-batch b. `bar` (if any) is the best objective so
 /// far: b is dropped unless it reaches bar / (1 + eps).
-std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const StageEstimator& est, double lo,
-                                            std::int64_t b, double eps, std::optional<double> bar,
-                                            int& runs) {
+std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, double lo, std::int64_t b, double eps,
+                                            std::optional<double> bar, int& runs) {
   std::optional<SearchSolution> sol;
   if (bar) {
     // b must beat the best answer so far.
@@ -80,7 +70,7 @@ std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const Stage
     }
   }
   if (!sol) return std::nullopt;
-  double hi = objective_of(est, *sol, b);
+  double hi = sol->objective;
   if (hi <= 0.0) return Candidate{hi, b, std::move(*sol)};
   lo = std::min(std::max(lo, hi * 1e-9), hi);
   for (int i = 0; i < kMaxBisections && hi > lo * (1.0 + eps); ++i) {
@@ -89,13 +79,14 @@ std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, const Stage
     std::optional<SearchSolution> s = search.solve(b, core::Seconds(mid));
     if (s) {
       sol = std::move(s);
-      hi = std::min(mid, objective_of(est, *sol, b));
+      hi = std::min(mid, sol->objective);
     } else {
       // The DP's answer holds up to its interval's end: every target below it is infeasible.
       lo = std::min(std::max(mid, search.last_interval().hi), hi);
     }
   }
-  return Candidate{objective_of(est, *sol, b), b, std::move(*sol)};
+  const double objective = sol->objective;
+  return Candidate{objective, b, std::move(*sol)};
 }
 
 /// Why nothing fits, with the memory figures.
@@ -142,7 +133,7 @@ PlanResult GraphPipePlanner::plan(const PlanRequest& request) const {
     const std::int64_t b = *it;
     std::optional<double> bar;
     if (best) bar = best->objective;
-    std::optional<Candidate> c = search_micro_batch(search, est, lower_bound(est, per_op, b), b, eps, bar, runs);
+    std::optional<Candidate> c = search_micro_batch(search, lower_bound(est, per_op, b), b, eps, bar, runs);
     if (c && (!best || c->objective < best->objective ||
               (c->objective == best->objective && c->solution.in_flight < best->solution.in_flight))) {
       best = std::move(c);

@@ -19,6 +19,7 @@ namespace gppsim::plan {
 struct SearchSolution {
   std::vector<PlannedStage> stages;  ///< in a topological order of the stage graph
   int in_flight = 0;  ///< micro-batches in flight at the busiest stage (1 + longest path), uncapped
+  double objective = 0.0;  ///< TPS of the slowest stage (s), the estimator's figure
 };
 
 /// GraphPipe's inner search for one micro-batch size b used by every stage:

@@ -265,7 +265,11 @@ class GraphPipeSearch::Impl {
   // ---- reconstruction (graphpipe_search_tables.cc) ----------------------------------------------
   void emit_seq(int s, int i, int j, int n, int m, std::vector<PlannedStage>& out);
   void emit_par(int p, int a, int h1, int h2, int n, int m, std::vector<PlannedStage>& out);
-  static void emit_stage(std::vector<model::OpId> ops, int d, std::vector<PlannedStage>& out) {
+  /// Appends the stage of unit u (whose ops are `ops`) at degree d; tracks the slowest TPS.
+  void emit_stage(int u, std::vector<model::OpId> ops, int d, std::vector<PlannedStage>& out) {
+    graphpipe_detail::UnitPoint& pt = point(u, d);
+    if (pt.tps < 0.0) pt.tps = unit_tps(u, d);
+    slowest_ = std::max(slowest_, pt.tps);
     out.push_back(PlannedStage{std::move(ops), d});
   }
 
@@ -283,6 +287,7 @@ class GraphPipeSearch::Impl {
   std::int64_t states_ = 0;
   graphpipe_detail::Interval window_;  ///< of the state being evaluated
   graphpipe_detail::Interval root_window_;  ///< of the root after the last solve()
+  double slowest_ = 0.0;                    ///< the largest TPS emitted by the last reconstruction
   std::vector<std::vector<int>> elements_;  ///< tree_.sequence(node), cached
   std::vector<int> canon_;                  ///< interchangeable_nodes(tree_, est_)
   std::vector<graphpipe_detail::Unit> units_;

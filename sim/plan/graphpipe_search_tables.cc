@@ -52,7 +52,9 @@ std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_ba
   if (v >= kInf) return std::nullopt;
   SearchSolution out;
   out.in_flight = v;
+  slowest_ = 0.0;
   emit_seq(root, 0, length, n_dev_, 0, out.stages);
+  out.objective = slowest_;
   return out;
 }
 
@@ -226,7 +228,7 @@ void GraphPipeSearch::Impl::emit_seq(int s, int i, int j, int n, int m, std::vec
   GPPSIM_CHECK(v < kInf && reusable(e), "reconstructing a DP state that was not solved");
   const SeqChoice& c = e.choice;
   if (c.kind == SeqKind::kSegment) {
-    emit_stage(seg_ops(s, i, c.k), c.dx, out);
+    emit_stage(seg_unit(s, i, c.k), seg_ops(s, i, c.k), c.dx, out);
     emit_seq(s, c.k, j, n - c.dx, m, out);
   } else if (c.kind == SeqKind::kParallel) {
     const int p = at(s, i);
@@ -236,10 +238,10 @@ void GraphPipeSearch::Impl::emit_seq(int s, int i, int j, int n, int m, std::vec
   } else {
     const int q = at(s, c.p);
     const bool has_y = c.h2 < len(last_branch(q));
-    if (c.h1 > 0) emit_stage(x_ops(s, i, c.p, c.h1), c.dx, out);
+    if (c.h1 > 0) emit_stage(x_unit(s, i, c.p, c.h1), x_ops(s, i, c.p, c.h1), c.dx, out);
     const int mrest = c.k == j ? m : seq(s, c.k, j, c.nrest, m);
     emit_par(q, 0, c.h1, c.h2, c.np, has_y ? mrest + 1 : mrest, out);
-    if (has_y) emit_stage(y_ops(s, c.p, c.h2, c.k), c.dy, out);
+    if (has_y) emit_stage(y_unit(s, c.p, c.h2, c.k), y_ops(s, c.p, c.h2, c.k), c.dy, out);
     emit_seq(s, c.k, j, c.nrest, m, out);
   }
 }
@@ -259,7 +261,7 @@ void GraphPipeSearch::Impl::emit_par(int p, int a, int h1, int h2, int n, int m,
     emit_seq(c, lo, hi, e.choice.devices, m, out);
     emit_par(p, a + 1, h1, h2, n - e.choice.devices, m, out);
   } else {
-    emit_stage(group_ops(p, a, e.choice.g), e.choice.devices, out);
+    emit_stage(group_unit(p, a, e.choice.g), group_ops(p, a, e.choice.g), e.choice.devices, out);
     emit_par(p, e.choice.g, 0, h2, n - e.choice.devices, m, out);
   }
 }

@@ -1,6 +1,8 @@
 #include "sim/plan/stage_estimator.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <bit>
 #include <numeric>
 
@@ -60,6 +62,11 @@ StageEstimator::StageEstimator(const PlanRequest& request)
   const std::int64_t largest = candidates.empty() ? 1 : candidates.back();
   for (std::int64_t s = 1; s <= largest; s *= 2) sizes_.push_back(s);
   edges_ = graph_->edges();
+  incident_.resize(graph_->num_ops());
+  for (std::size_t e = 0; e < edges_.size(); ++e) {
+    incident_[edges_[e].from].push_back(static_cast<std::uint32_t>(e));
+    incident_[edges_[e].to].push_back(static_cast<std::uint32_t>(e));
+  }
   op_compute_.resize(graph_->num_ops());
   for (model::OpId op = 0; op < graph_->num_ops(); ++op) {
     for (const std::int64_t s : sizes_) {
@@ -77,11 +84,39 @@ std::size_t StageEstimator::size_index(std::int64_t samples) const {
   return static_cast<std::size_t>(it - sizes_.begin());
 }
 
+namespace {
+
+/// Membership of op ids: a bitmap on the stack for graphs of up to 4096 ops, else on the heap
+/// (a stage's load is asked for thousands of times per plan).
+class OpSet {
+ public:
+  explicit OpSet(std::size_t ops) {
+    if (ops > kStackBits) heap_.assign((ops + 63) / 64, 0);
+  }
+  /// Adds `op`; false when it was there already.
+  bool insert(model::OpId op) {
+    std::uint64_t& w = word(op);
+    const std::uint64_t bit = std::uint64_t{1} << (op % 64);
+    if ((w & bit) != 0) return false;
+    w |= bit;
+    return true;
+  }
+  [[nodiscard]] bool contains(model::OpId op) const { return ((words()[op / 64] >> (op % 64)) & 1U) != 0; }
+
+ private:
+  static constexpr std::size_t kStackBits = 4096;
+  [[nodiscard]] const std::uint64_t* words() const { return heap_.empty() ? stack_.data() : heap_.data(); }
+  std::uint64_t& word(model::OpId op) { return heap_.empty() ? stack_[op / 64] : heap_[op / 64]; }
+  std::array<std::uint64_t, kStackBits / 64> stack_{};
+  std::vector<std::uint64_t> heap_;
+};
+
+}  // namespace
+
 StageLoad StageEstimator::load(const std::vector<model::OpId>& ops) const {
-  std::vector<bool> inside(graph_->num_ops(), false);
+  OpSet inside(graph_->num_ops());
   for (const model::OpId op : ops) {
-    GPPSIM_CHECK(op < graph_->num_ops() && !inside[op], fmt::format("op {} is invalid or repeated", op));
-    inside[op] = true;
+    GPPSIM_CHECK(op < graph_->num_ops() && inside.insert(op), fmt::format("op {} is invalid or repeated", op));
   }
   StageLoad l;
   l.compute.assign(sizes_.size(), core::Seconds(0.0));
@@ -91,8 +126,11 @@ StageLoad StageEstimator::load(const std::vector<model::OpId>& ops) const {
     l.parameter_bytes += o.parameter_bytes;
     l.stashed_per_sample += o.stashed_bytes;
   }
-  for (const model::OpEdge& e : edges_) {
-    if (inside[e.from] != inside[e.to]) {
+  // Each boundary edge is counted once, from its end inside, in the order of `ops`.
+  for (const model::OpId op : ops) {
+    for (const std::uint32_t index : incident_[op]) {
+      const model::OpEdge& e = edges_[index];
+      if (inside.contains(e.from == op ? e.to : e.from)) continue;
       l.boundary_per_sample += e.bytes;
       ++l.boundary_edges;
     }

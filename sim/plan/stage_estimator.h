@@ -103,6 +103,7 @@ class StageEstimator {
   std::vector<std::int64_t> sizes_;
   std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op][size index]
   std::vector<model::OpEdge> edges_;                    ///< graph_->edges(), cached
+  std::vector<std::vector<std::uint32_t>> incident_;     ///< [op]: indices into edges_ of its edges
 };
 
 /// One stage of a planned stage graph before device ids are assigned.

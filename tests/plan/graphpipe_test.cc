@@ -18,6 +18,7 @@
 #include "sim/cost/spec_cost_source.h"
 #include "sim/hw/device_spec.h"
 #include "plan_world.h"
+#include "sim/core/errors.h"
 #include "sim/model/zoo.h"
 
 namespace gppsim::plan {
@@ -78,6 +79,28 @@ TEST(StageEstimator, TimePerSampleAndMemoryByHand) {
   const StageFigures f = est.estimate({0, 1}, 4, 2, 3);
   EXPECT_TRUE(f.fits);
   EXPECT_NEAR(f.memory.value(), 340e6, 1e-3);
+}
+
+// Past 4096 ops the estimator's op set leaves the stack. A chain of 5000 ops whose op i sends
+// i + 1 bytes: the stage {1000..1999} has two boundary edges, 999 -> 1000 (1000 B) and
+// 1999 -> 2000 (2000 B), and its compute is 1000 x (1 + 1) ms per sample; a repeated op throws.
+TEST(StageEstimator, LoadOfAStageInAGraphOfManyOps) {
+  model::Model m;
+  m.name = "long";
+  for (int i = 0; i < 5000; ++i) {
+    const auto op = m.graph.add_op(measured("op" + std::to_string(i), 1.0, 1.0, 0.0, 0.0, 0.0));
+    if (i > 0) m.graph.add_edge(op - 1, op, core::Bytes(static_cast<double>(op)));
+  }
+  const World w(std::move(m), flat_cluster(2, 10.0, 1.0), 4, {1});
+  const StageEstimator est(w.request());
+  std::vector<model::OpId> ops;
+  for (model::OpId op = 1000; op < 2000; ++op) ops.push_back(op);
+  const StageLoad l = est.load(ops);
+  EXPECT_EQ(l.boundary_edges, 2);
+  EXPECT_DOUBLE_EQ(l.boundary_per_sample.value(), 3000.0);
+  EXPECT_NEAR(l.compute.at(0).value(), 2.0, 1e-9);
+  ops.push_back(1500);
+  EXPECT_THROW(static_cast<void>(est.load(ops)), core::InternalError);
 }
 
 TEST(StageEstimator, AllReduceIsTheRingClosedForm) {
