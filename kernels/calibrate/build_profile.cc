@@ -36,8 +36,9 @@ void fit_gemms(const SweepPlan& plan, const SweepMeasurements& m, hw::DeviceProf
     const std::string name(core::to_string(dtype));
     p->gemm[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm", name));
     for (const auto& layout : plan.gemm_layouts) {
-      if (layout == "nt") p->gemm_nt[dtype] = fit_gemm_table(plan.gemm_axes, select(m.fit, "gemm_nt", name));
-      if (layout == "tn") p->gemm_tn[dtype] = fit_gemm_table(plan.gemm_axes_of("tn"), select(m.fit, "gemm_tn", name));
+      if (layout == "nn") continue;
+      auto& tables = layout == "nt" ? p->gemm_nt : p->gemm_tn;
+      tables[dtype] = fit_gemm_table(plan.gemm_axes_of(layout), select(m.fit, "gemm_" + layout, name));
     }
     p->batched_gemm[dtype] = fit_gemm_table(plan.batched_axes, select(m.fit, "batched_gemm", name));
   }
@@ -62,6 +63,7 @@ std::string today() {
 
 std::map<std::string, std::string> sweep_record(const SweepPlan& plan) {
   const auto axis = [](const std::vector<std::int64_t>& a) { return fmt::format("{}..{}", a.front(), a.back()); };
+  const auto& tn = plan.gemm_axes_of("tn");
   return {{"quick", plan.quick ? "true" : "false"},
           {"seed", std::to_string(plan.seed)},
           {"warmup", std::to_string(plan.settings.warmup)},
@@ -70,8 +72,7 @@ std::map<std::string, std::string> sweep_record(const SweepPlan& plan) {
           {"gemm_m", axis(plan.gemm_axes[0])},
           {"gemm_nk", axis(plan.gemm_axes[1])},
           {"gemm_layouts", fmt::format("{}", fmt::join(plan.gemm_layouts, ", "))},
-          {"gemm_tn_mnk", fmt::format("{} x {} x {}", axis(plan.gemm_axes_of("tn")[0]), axis(plan.gemm_axes_of("tn")[1]),
-                                      axis(plan.gemm_axes_of("tn")[2]))},
+          {"gemm_tn_mnk", fmt::format("{} x {} x {}", axis(tn[0]), axis(tn[1]), axis(tn[2]))},
           {"gemm_operands", plan.backend == Backend::kCpu
                                 ? fmt::format("cold (cycled through {:.0f} MiB)", kernels::kColdOperandBytes / (1024.0 * 1024.0))
                                 : std::string("warm (reused)")},

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <sstream>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -68,16 +69,6 @@ struct OperandSets {
   std::size_t copies = 1;
 };
 
-GemmOperandPool::Regions<float> pool_regions(GemmOperandPool* pool, float /*tag*/, std::size_t a, std::size_t b,
-                                             std::size_t c) {
-  return pool->floats(a, b, c);
-}
-
-GemmOperandPool::Regions<double> pool_regions(GemmOperandPool* pool, double /*tag*/, std::size_t a, std::size_t b,
-                                              std::size_t c) {
-  return pool->doubles(a, b, c);
-}
-
 /// Enough sets that together they span kColdOperandBytes: each call then reads operands that
 /// the calls before it have evicted from every cache level, as a training step does (its
 /// weights, gradients, optimizer state and activations exceed the last-level cache).
@@ -89,26 +80,31 @@ OperandSets<T> make_sets(const GemmPoint& p, GemmOperandPool* pool) {
   s.c_len = static_cast<std::size_t>(p.batch * p.m * p.n);
   const double set_bytes = static_cast<double>((s.a_len + s.b_len + s.c_len) * sizeof(T));
   s.copies = static_cast<std::size_t>(std::max(1.0, std::ceil(kColdOperandBytes / set_bytes)));
-  const auto r = pool_regions(pool, T{}, s.a_len * s.copies, s.b_len * s.copies, s.c_len * s.copies);
+  const auto r = [&] {
+    if constexpr (std::is_same_v<T, float>) {
+      return pool->floats(s.a_len * s.copies, s.b_len * s.copies, s.c_len * s.copies);
+    } else {
+      return pool->doubles(s.a_len * s.copies, s.b_len * s.copies, s.c_len * s.copies);
+    }
+  }();
   s.a = r.a;
   s.b = r.b;
   s.c = r.c;
   return s;
 }
 
-void gemm_call(Layout l, blasint m, blasint n, blasint k, const float* a, const float* b, float* c) {
-  switch (l) {
-    case Layout::kNN: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n); return;
-    case Layout::kNT: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, k, b, k, 0.0f, c, n); return;
-    case Layout::kTN: cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0f, a, m, b, n, 1.0f, c, n); return;
-  }
-}
-
-void gemm_call(Layout l, blasint m, blasint n, blasint k, const double* a, const double* b, double* c) {
-  switch (l) {
-    case Layout::kNN: cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, a, k, b, n, 0.0, c, n); return;
-    case Layout::kNT: cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0, a, k, b, k, 0.0, c, n); return;
-    case Layout::kTN: cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0, a, m, b, n, 1.0, c, n); return;
+/// C = A B (nn), C = A B^T (nt) or C += A^T B (tn), row-major, as the layout stores A and B.
+template <typename T>
+void gemm_call(Layout l, blasint m, blasint n, blasint k, const T* a, const T* b, T* c) {
+  const CBLAS_TRANSPOSE ta = l == Layout::kTN ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = l == Layout::kNT ? CblasTrans : CblasNoTrans;
+  const blasint lda = l == Layout::kTN ? m : k;
+  const blasint ldb = l == Layout::kNT ? k : n;
+  const T beta = l == Layout::kTN ? T{1} : T{0};
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, n);
+  } else {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, n);
   }
 }
 

@@ -49,6 +49,7 @@ struct TaskState {
 struct RingState {
   int step = 0;
   int pending = 0;
+  core::Seconds sum;  // a device's sum of one received chunk (zero where the collective sums while it copies)
 };
 
 // A single-node cluster has network links without a bandwidth; no route crosses them (checked
@@ -163,6 +164,7 @@ class Simulator {
       complete(t);
       return;
     }
+    ring_[t].sum = costs_.reduction(a.bytes / static_cast<double>(a.ring.size()));
     start_ring_step(t, a);
   }
 
@@ -225,12 +227,9 @@ class Simulator {
     }
     // The first n - 1 steps are the reduce-scatter: each device adds the chunk it received into
     // its own before passing the sum on, where the device does that in a pass of its own.
-    if (st.step <= n - 1) {
-      const core::Seconds sum = costs_.reduction(ring->bytes / static_cast<double>(n));
-      if (sum.value() > 0.0) {
-        push(core::Time::from_seconds(sum), EventKind::kReductionDone, t);
-        return;
-      }
+    if (st.step <= n - 1 && st.sum.value() > 0.0) {
+      push(core::Time::from_seconds(st.sum), EventKind::kReductionDone, t);
+      return;
     }
     start_ring_step(t, *ring);
   }

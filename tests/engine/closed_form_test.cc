@@ -156,16 +156,20 @@ TEST(ClosedForm, GraphOneFOneBOnTwoBranches) {
   EXPECT_EQ(r.trace.makespan(), Time::from_ps(27'000'000'000));
 }
 
-// Hand-built task graphs of transfers only, to pin the link semantics down.
-schedule::Trace run_transfers(const hw::ClusterSpec& c, const std::vector<schedule::TransferTask>& transfers) {
-  schedule::TaskGraph tasks(c.num_devices());
-  for (const auto& t : transfers) tasks.add(t, {});
+// Hand-built task graphs of communication only, to pin the link semantics down.
+schedule::Trace run_tasks(const hw::ClusterSpec& c, const schedule::TaskGraph& tasks,
+                          const cost::ComputeCostSource& source) {
   const model::Model m;
   const plan::Strategy s;
   const hw::Topology topo(c);
-  const cost::SpecCostSource source(c.device);
   const cost::OpCost op_cost(source, m.dtype);
   return simulate(SimulationInput{s, tasks, m, topo, op_cost, model::Optimizer::kSgd});
+}
+
+schedule::Trace run_transfers(const hw::ClusterSpec& c, const std::vector<schedule::TransferTask>& transfers) {
+  schedule::TaskGraph tasks(c.num_devices());
+  for (const auto& t : transfers) tasks.add(t, {});
+  return run_tasks(c, tasks, cost::SpecCostSource(c.device));
 }
 
 schedule::TransferTask transfer(hw::DeviceId src, hw::DeviceId dst, Bytes bytes) {
@@ -213,11 +217,7 @@ schedule::Trace run_ring(const hw::ClusterSpec& c, const cost::ComputeCostSource
   schedule::TaskGraph tasks(c.num_devices());
   const std::vector<hw::DeviceId> ring = {0, 1, 2};
   tasks.add(schedule::AllReduceTask{0, ring, bytes}, {});
-  const model::Model m;
-  const plan::Strategy s;
-  const hw::Topology topo(c);
-  const cost::OpCost op_cost(source, m.dtype);
-  return simulate(SimulationInput{s, tasks, m, topo, op_cost, model::Optimizer::kSgd});
+  return run_tasks(c, tasks, source);
 }
 
 TEST(Links, RingAllReduceSumsAfterEachReduceScatterStepWhereTheDeviceDoes) {
