@@ -37,7 +37,9 @@ std::string first_line_of(const std::string& command) {
 /// Runs the ping-pong binary under mpirun with a time limit; returns its measurements. Open MPI
 /// leaks at exit in ways no suppression list can name, so a sanitised build's leak check is off
 /// for the ranks (appended last, it wins over an ASAN_OPTIONS from the environment); running as
-/// root (containers, CI) needs Open MPI's explicit permission.
+/// root (containers, CI) needs Open MPI's explicit permission. Open MPI's session files go to the
+/// run's own folder unless the user chose one: mpiruns that start at the same moment otherwise
+/// race to create the shared /tmp/ompi.HOST.UID and the loser fails ("File exists").
 std::vector<kernels::Measurement> run_pingpong(const SweepPlan& plan, const CalibrateOptions& options,
                                                const std::vector<std::int64_t>& sizes) {
   const auto dir = std::filesystem::temp_directory_path() / fmt::format("gppsim-calibrate-{}", getpid());
@@ -46,9 +48,10 @@ std::vector<kernels::Measurement> run_pingpong(const SweepPlan& plan, const Cali
   const auto log = dir / "mpirun.log";
   const std::string command = fmt::format(
       "ASAN_OPTIONS=\"${{ASAN_OPTIONS:-}}:detect_leaks=0\" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "OMPI_MCA_orte_tmpdir_base=\"${{OMPI_MCA_orte_tmpdir_base:-{}}}\" "
       "timeout {} mpirun -np 2 '{}' --sizes {} "
       "--warmup {} --iterations {} --out '{}' > '{}' 2>&1",
-      options.link_timeout_s, options.pingpong_binary.string(), fmt::join(sizes, ","), plan.settings.warmup,
+      dir.string(), options.link_timeout_s, options.pingpong_binary.string(), fmt::join(sizes, ","), plan.settings.warmup,
       std::max(plan.settings.iterations, 10), json.string(), log.string());
   const int status = std::system(command.c_str());
   if (status != 0) {

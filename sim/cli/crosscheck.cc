@@ -6,6 +6,8 @@
 #include <iostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -64,16 +66,21 @@ plan::Strategy choose(const CrosscheckOptions& o, const config::Scenario& sc, st
 
 std::string quoted(const std::filesystem::path& p) { return "'" + std::filesystem::absolute(p).string() + "'"; }
 
-// Runs `gppsim exec` under mpirun; returns its exit status (the log is in dir/exec.log).
+// Runs `gppsim exec` under mpirun; returns its exit status (the log is in dir/exec.log). Open
+// MPI's session files go to a folder of this run unless the user chose one: mpiruns that start
+// at the same moment otherwise race to create the shared /tmp/ompi.HOST.UID, and the loser fails.
 int run_mpirun(const CrosscheckOptions& o, int ranks, bool oversubscribe, const std::filesystem::path& dir) {
+  const auto session = std::filesystem::temp_directory_path() / fmt::format("gppsim-crosscheck-{}", getpid());
   const std::string command = fmt::format(
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 "
+      "OMPI_MCA_orte_tmpdir_base=\"${{OMPI_MCA_orte_tmpdir_base:-{}}}\" "
       "ASAN_OPTIONS=\"${{ASAN_OPTIONS}}:detect_leaks=0\" timeout {:.0f} {} -np {} {} {} {} exec {} --strategy {} "
       "--out {} --iterations {} --warmup {} --time-limit {:.0f} > {} 2>&1",
-      o.time_limit_s + 30.0, o.mpirun, ranks, oversubscribe ? "--oversubscribe" : "", o.mpirun_args, quoted(o.self),
+      session.string(), o.time_limit_s + 30.0, o.mpirun, ranks, oversubscribe ? "--oversubscribe" : "", o.mpirun_args, quoted(o.self),
       quoted(o.scenario), quoted(dir / "strategy.yaml"), quoted(dir / "measured"), o.iterations, o.warmup,
       o.time_limit_s, quoted(dir / "exec.log"));
   const int status = std::system(command.c_str());
+  std::filesystem::remove_all(session);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -39,13 +40,16 @@ inline std::string read(const std::filesystem::path& p) {
 
 /// Runs `mpirun -np RANKS <mpirun_tail>` where the tail names the programs (e.g.
 /// "gppsim exec ..."); use `binary()` for the gppsim path. Open MPI's exit-time leaks are not
-/// ours: ranks run with the leak check off under ASan.
+/// ours: ranks run with the leak check off under ASan. Each test process keeps Open MPI's session
+/// files in a folder of its own: mpiruns that start together (ctest -j) otherwise race to create
+/// the shared /tmp/ompi.HOST.UID, and the loser fails ("File exists").
 inline Result mpirun(int ranks, const std::string& tail) {
   const bool over = ranks > static_cast<int>(std::thread::hardware_concurrency());
+  const auto session = std::filesystem::temp_directory_path() / fmt::format("gppsim-ompi-{}", getpid());
   const std::string cmd = fmt::format(
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 "
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMPI_MCA_orte_tmpdir_base='{}' "
       "ASAN_OPTIONS=\"${{ASAN_OPTIONS}}:detect_leaks=0\" timeout 120 mpirun -np {} {} {} 2>&1",
-      ranks, over ? "--oversubscribe" : "", tail);
+      session.string(), ranks, over ? "--oversubscribe" : "", tail);
   Result r;
   if (FILE* pipe = popen(cmd.c_str(), "r")) {
     char buf[4096];
@@ -53,6 +57,7 @@ inline Result mpirun(int ranks, const std::string& tail) {
     const int status = pclose(pipe);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
+  std::filesystem::remove_all(session);
   return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -37,12 +38,14 @@ CommandResult run_command(const std::string& command) {
 }
 
 /// mpirun with `-np ranks` and the root permissions this container needs, then the binary
-/// with `args`.
+/// with `args`. Open MPI's session files go to a folder of this test process (mpiruns started
+/// together by ctest -j otherwise race to create the shared one, and the loser fails).
 std::string pingpong_command(int ranks, const std::string& extra_mpirun_flags, const std::string& args) {
   // detect_leaks=0 last: an ASAN_OPTIONS from the environment (scripts/test.sh) would otherwise
   // override the binary's own default and report Open MPI's exit-time leaks.
   return "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-         "mpirun -np " + std::to_string(ranks) +
+         "OMPI_MCA_orte_tmpdir_base=" + ::testing::TempDir() + "gppsim-ompi-" + std::to_string(getpid()) +
+         " mpirun -np " + std::to_string(ranks) +
          " " + extra_mpirun_flags + " " + GPPSIM_MPI_PINGPONG_BINARY + " " + args;
 }
 
@@ -53,7 +56,10 @@ class MpiPingPongTest : public ::testing::Test {
     out_ = ::testing::TempDir() + "gppsim_pingpong_" + std::to_string(getpid()) + ".json";
     std::remove(out_.c_str());
   }
-  void TearDown() override { std::remove(out_.c_str()); }
+  void TearDown() override {
+    std::remove(out_.c_str());
+    std::filesystem::remove_all(::testing::TempDir() + "gppsim-ompi-" + std::to_string(getpid()));
+  }
 
   std::string out_;
 };
