@@ -22,7 +22,7 @@ struct BenchSettings {
 /// "tf32", "fp16", "bf16", "fp64"). `layout` names the operands' storage as a layer's three
 /// GEMMs use them: "nn" C = A B (forward, Y = X W), "nt" C = A B^T with B stored n x k (input
 /// gradient, dX = dY W^T), "tn" C += A^T B with A stored k x m, accumulating (weight gradient,
-/// dW += X^T dY). Batched products and the CUDA backend run "nn" only.
+/// dW += X^T dY). Batched products run "nn" only.
 struct GemmPoint {
   std::int64_t m = 1;
   std::int64_t n = 1;

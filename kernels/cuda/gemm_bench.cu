@@ -1,7 +1,9 @@
-// CudaBench::gemm: one cuBLAS GEMM point, column-major with no transposes. Layout (README.md):
-// A is m x k (lda = m), B is k x n (ldb = k), C is m x n (ldc = m); batch t of each starts at
-// t * m*k, t * k*n, t * m*n elements. A and B hold grid_value(linear index, seed, levels), a
-// value exact in the dtype, so the host recomputes any C entry from exact inputs.
+// CudaBench::gemm: one cuBLAS GEMM point, column-major, in one of a layer's three layouts
+// (README.md). nn: A is m x k (lda = m), B is k x n (ldb = k). nt (input gradient): B is stored
+// n x k (ldb = n) and used transposed. tn (weight gradient): A is stored k x m (lda = k) and used
+// transposed, and C accumulates (beta = 1). C is m x n (ldc = m); batch t (nn only) of each
+// starts at t * m*k, t * k*n, t * m*n elements. A and B hold grid_value(linear index, seed,
+// levels), a value exact in the dtype, so the host recomputes any C entry from exact inputs.
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -56,13 +58,16 @@ GemmType gemm_type(const std::string& dtype) {
 }
 
 std::string describe(const GemmPoint& p) {
-  return "gemm " + p.dtype + " m=" + std::to_string(p.m) + " n=" + std::to_string(p.n) +
+  return "gemm " + p.dtype + " " + p.layout + " m=" + std::to_string(p.m) + " n=" + std::to_string(p.n) +
          " k=" + std::to_string(p.k) + " batch=" + std::to_string(p.batch);
 }
 
 void validate_point(const GemmPoint& p) {
-  if (p.layout != "nn") {
-    throw KernelError("CudaBench::" + describe(p) + ": layout '" + p.layout + "' is not measured on CUDA (nn only)");
+  if (p.layout != "nn" && p.layout != "nt" && p.layout != "tn") {
+    throw KernelError("CudaBench::" + describe(p) + ": unknown layout '" + p.layout + "' (expected nn, nt or tn)");
+  }
+  if (p.layout != "nn" && p.batch != 1) {
+    throw KernelError("CudaBench::" + describe(p) + ": batched products run in layout nn only, not '" + p.layout + "'");
   }
   for (const std::int64_t dim : {p.m, p.n, p.k, p.batch}) {
     if (dim < 1 || dim > INT_MAX) {
@@ -77,6 +82,24 @@ struct GemmBuffers {
   void* c = nullptr;
 };
 
+/// Column-major operand roles of a batch-1 point: transposes and leading dimensions.
+struct Operands {
+  cublasOperation_t op_a;
+  cublasOperation_t op_b;
+  int lda;
+  int ldb;
+  bool accumulate;
+};
+
+Operands operands_of(const GemmPoint& p) {
+  const auto m = static_cast<int>(p.m);
+  const auto n = static_cast<int>(p.n);
+  const auto k = static_cast<int>(p.k);
+  if (p.layout == "nt") return {CUBLAS_OP_N, CUBLAS_OP_T, m, n, false};
+  if (p.layout == "tn") return {CUBLAS_OP_T, CUBLAS_OP_N, k, k, true};
+  return {CUBLAS_OP_N, CUBLAS_OP_N, m, k, false};
+}
+
 void enqueue_gemm(cublasHandle_t handle, const GemmPoint& p, const GemmType& t,
                   const GemmBuffers& buf) {
   // Host pointer mode (the default): cuBLAS reads the scalars during the call.
@@ -85,15 +108,16 @@ void enqueue_gemm(cublasHandle_t handle, const GemmPoint& p, const GemmType& t,
   const double one_d = 1.0;
   const double zero_d = 0.0;
   const bool fp64 = t.kind == ElementKind::kF64;
+  const Operands o = operands_of(p);
   const void* alpha = fp64 ? static_cast<const void*>(&one_d) : static_cast<const void*>(&one_f);
-  const void* beta = fp64 ? static_cast<const void*>(&zero_d) : static_cast<const void*>(&zero_f);
+  const void* beta_zero = fp64 ? static_cast<const void*>(&zero_d) : static_cast<const void*>(&zero_f);
+  const void* beta = o.accumulate ? alpha : beta_zero;
   const auto m = static_cast<int>(p.m);
   const auto n = static_cast<int>(p.n);
   const auto k = static_cast<int>(p.k);
   if (p.batch == 1) {
-    GPPSIM_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, alpha, buf.a,
-                                     t.data, m, buf.b, t.data, k, beta, buf.c, t.data, m,
-                                     t.compute, CUBLAS_GEMM_DEFAULT));
+    GPPSIM_CUBLAS_CHECK(cublasGemmEx(handle, o.op_a, o.op_b, m, n, k, alpha, buf.a, t.data, o.lda, buf.b, t.data,
+                                     o.ldb, beta, buf.c, t.data, m, t.compute, CUBLAS_GEMM_DEFAULT));
     return;
   }
   GPPSIM_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
@@ -141,10 +165,10 @@ cuda_detail::ErrorTracker check_gemm(const cuda_detail::Session& s, const GemmPo
     double expected = 0.0;
     double scale = 0.0;
     for (std::int64_t q = 0; q < p.k; ++q) {
-      const double a = cuda_detail::grid_value(
-          static_cast<std::uint64_t>(e.t * p.m * p.k + e.i + q * p.m), kSeedA, t.levels);
-      const double b = cuda_detail::grid_value(
-          static_cast<std::uint64_t>(e.t * p.k * p.n + q + e.j * p.k), kSeedB, t.levels);
+      const std::int64_t ia = p.layout == "tn" ? q + e.i * p.k : e.i + q * p.m;  // A(i, q)
+      const std::int64_t ib = p.layout == "nt" ? e.j + q * p.n : q + e.j * p.k;  // B(q, j)
+      const double a = cuda_detail::grid_value(static_cast<std::uint64_t>(e.t * p.m * p.k + ia), kSeedA, t.levels);
+      const double b = cuda_detail::grid_value(static_cast<std::uint64_t>(e.t * p.k * p.n + ib), kSeedB, t.levels);
       expected += a * b;
       scale += std::abs(a * b);
     }
@@ -188,13 +212,17 @@ Measurement CudaBench::gemm(const GemmPoint& point, const BenchSettings& setting
   const GemmBuffers buf = prepare_operands(s, point, type);
   const cublasHandle_t handle = s.cublas.get();
   Measurement m;
-  m.kernel = point.batch > 1 ? "batched_gemm" : "gemm";
+  m.kernel = gemm_kernel_name(point);
   m.dtype = point.dtype;
   m.shape = {point.m, point.n, point.k, point.batch};
   m.flops = 2.0 * static_cast<double>(point.m) * static_cast<double>(point.n) *
             static_cast<double>(point.k) * static_cast<double>(point.batch);
   m.bytes = bytes;
   m.times_s = cuda_detail::time_iterations(s, settings, [&] { enqueue_gemm(handle, point, type, buf); });
+  // tn accumulated once per timed or warm-up run: the check runs one product on a zeroed C.
+  const std::size_t c_bytes = static_cast<std::size_t>(point.m * point.n * point.batch) * type.element_size;
+  GPPSIM_CUDA_CHECK(cudaMemsetAsync(buf.c, 0, c_bytes, s.stream.get()));
+  enqueue_gemm(handle, point, type, buf);
   const cuda_detail::ErrorTracker tracker = check_gemm(s, point, type, buf.c);
   m.max_relative_error = tracker.max_error();
   m.correct = tracker.within(type.tolerance);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/common/kernel_error.h"
@@ -98,6 +99,32 @@ TEST(CudaBenchGemm, EveryDtypeIsCorrectOnOddShapes) {
       EXPECT_TRUE(m.correct) << dtype << " batch " << batch;
     }
   }
+}
+
+// The backward's layouts: nt (dX = dY W^T, B stored n x k) and tn (dW += X^T dY, A stored k x m,
+// accumulating). Each point's own check recomputes sampled C entries on the host from the
+// documented storage, so an operand read with the wrong transpose or leading dimension fails
+// it; m, n and k differ, so no transpose can pass by symmetry.
+TEST(CudaBenchGemm, EveryLayoutIsCorrectOnOddShapes) {
+  SKIP_WITHOUT_DEVICE();
+  CudaBench bench;
+  for (const std::string layout : {"nt", "tn"}) {
+    for (const std::string dtype : {"fp32", "tf32", "fp16", "bf16", "fp64"}) {
+      for (const auto& [m, n, k] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{33, 17, 129}, {129, 65, 5}}) {
+        const Measurement r = bench.gemm(GemmPoint{m, n, k, 1, dtype, layout}, quick_settings());
+        EXPECT_TRUE(r.correct) << layout << " " << dtype;
+        EXPECT_EQ(r.kernel, "gemm_" + layout);
+        EXPECT_DOUBLE_EQ(r.flops, 2.0 * static_cast<double>(m * n * k));
+      }
+    }
+  }
+}
+
+TEST(CudaBenchGemm, BatchedProductsRunLayoutNnOnly) {
+  SKIP_WITHOUT_DEVICE();
+  CudaBench bench;
+  EXPECT_THROW(bench.gemm(GemmPoint{64, 64, 64, 2, "fp32", "tn"}, quick_settings()), KernelError);
+  EXPECT_THROW(bench.gemm(GemmPoint{64, 64, 64, 1, "fp32", "tt"}, quick_settings()), KernelError);
 }
 
 TEST(CudaBenchGemm, RejectsUnknownDtypeAndBadShape) {
