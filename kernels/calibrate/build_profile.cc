@@ -130,6 +130,7 @@ hw::DeviceProfile build_profile(const SweepPlan& plan, const SweepMeasurements& 
   p.versions = m.versions;
   p.date = today();
   p.sweep = sweep_record(plan);
+  if (options.concurrent > 1) p.sweep["concurrent_processes"] = std::to_string(options.concurrent);
   p.memory_capacity = core::Bytes{m.memory_bytes};
   p.launch_overhead = core::Seconds{m.launch.median_s()};
   fit_gemms(plan, m, &p);

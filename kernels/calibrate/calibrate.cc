@@ -16,11 +16,8 @@ CalibrationResult calibrate(const CalibrateOptions& options, const ProgressFn& p
     plan.link_kinds.clear();
     plan.holdout_link_bytes.clear();
   }
-  CalibrationResult result;
-  result.measurements = options.backend == Backend::kCuda ? run_cuda_sweep(plan, progress)
-                                                          : run_cpu_sweep(plan, options, progress);
-  result.profile = build_profile(plan, result.measurements, options, &result.holdout_errors);
-  return result;
+  return fit_measurements(options, options.backend == Backend::kCuda ? run_cuda_sweep(plan, progress)
+                                                                      : run_cpu_sweep(plan, options, progress));
 }
 
 std::string raw_json(const CalibrationResult& result) {

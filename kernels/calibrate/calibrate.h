@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "kernels/calibrate/sweep_plan.h"
 #include "kernels/common/measurement.h"
 #include "sim/hw/device_profile.h"
@@ -24,6 +26,7 @@ struct CalibrateOptions {
   std::filesystem::path pingpong_binary;     ///< cpu: gppsim_mpi_pingpong, run under mpirun
   bool skip_links = false;                   ///< cpu: leave out the MPI ping-pong
   int link_timeout_s = 300;                  ///< cpu: the ping-pong run is killed after this
+  int concurrent = 1;                        ///< cpu: processes that ran the sweep at once (recorded)
 };
 
 /// Called after every benchmark point: points done, points in all, what just ran.
@@ -73,6 +76,20 @@ SweepMeasurements run_cuda_sweep(const SweepPlan& plan, const ProgressFn& progre
 /// profile's `validation` is filled; the per-point errors are returned in `errors`).
 hw::DeviceProfile build_profile(const SweepPlan& plan, const SweepMeasurements& m, const CalibrateOptions& options,
                                 std::vector<HoldoutError>* errors);
+
+/// The measurements of a sweep that ran in several processes at once, pooled point by point:
+/// every process's timed iterations in one list (so fits use the median over all of them),
+/// correct only where every process was, the worst check error. The processes ran the same
+/// plan; the first may also have run the links, last in its lists, which are kept as they are.
+/// Throws kernels::KernelError when the sweeps differ.
+SweepMeasurements pool_measurements(SweepMeasurements first, const std::vector<SweepMeasurements>& others);
+
+/// A sweep's measurements read back from raw_json's record (device, launch, fit and held-out
+/// points). Throws nlohmann::json::exception on a malformed record.
+SweepMeasurements measurements_from_raw_json(const nlohmann::json& raw);
+
+/// Fits and validates a profile from given measurements, on the plan `options` describe.
+CalibrationResult fit_measurements(const CalibrateOptions& options, SweepMeasurements measurements);
 
 /// The raw measurements and held-out errors as JSON (kernels' nccl-tests-like record).
 std::string raw_json(const CalibrationResult& result);

@@ -1,18 +1,26 @@
 // gppsim calibrate: microkernel sweep -> fitted device profile (YAML) + raw measurements (JSON).
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <ostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "kernels/calibrate/calibrate.h"
+#include "kernels/common/kernel_error.h"
 #include "sim/cli/verbs.h"
 #include "sim/config/device_profile_file.h"
 #include "sim/core/atomic_file.h"
+#include "sim/core/read_text_file.h"
 #include "sim/core/unit_parse.h"
 
 namespace gppsim::cli {
@@ -81,6 +89,81 @@ void print_summary(const calibrate::CalibrationResult& r, const CalibrateOptions
   out << fmt::format("wrote {} and {}\n", o.out.string(), raw_path(o.out).string());
 }
 
+/// The other processes of a concurrent CPU sweep (`--concurrent N`): N - 1 copies of this
+/// executable running `calibrate --skip-mpi` on the same plan at the same time, each writing its
+/// own profile and raw record into a folder of this run. The destructor ends any still running.
+class Workers {
+ public:
+  Workers(const CalibrateOptions& o, int count) : dir_(std::filesystem::temp_directory_path() /
+                                                       fmt::format("gppsim-calibrate-workers-{}", getpid())) {
+    std::filesystem::create_directories(dir_);
+    for (int k = 1; k <= count; ++k) start(o, k);
+  }
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+  ~Workers() {
+    for (const pid_t pid : pids_) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  /// Waits for every worker; their measurements, or a KernelError naming the first that failed.
+  std::vector<calibrate::SweepMeasurements> finish() {
+    std::vector<calibrate::SweepMeasurements> out;
+    for (std::size_t k = 0; k < pids_.size(); ++k) {
+      int status = 0;
+      waitpid(pids_[k], &status, 0);
+      pids_[k] = -1;
+      const auto base = dir_ / fmt::format("worker-{}", k + 1);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        throw kernels::KernelError(fmt::format("concurrent sweep process {} failed (status {}): {}", k + 1, status,
+                                               core::read_text_file(base.string() + ".log", "worker log")));
+      }
+      out.push_back(calibrate::measurements_from_raw_json(
+          nlohmann::json::parse(core::read_text_file(base.string() + ".raw.json", "worker measurements"))));
+    }
+    pids_.clear();
+    return out;
+  }
+
+ private:
+  void start(const CalibrateOptions& o, int k) {
+    const auto base = dir_ / fmt::format("worker-{}", k);
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    std::vector<std::string> args{self, "calibrate", "--backend", "cpu", "--skip-mpi",
+                                  "--seed", std::to_string(o.seed), "--out", base.string() + ".yaml"};
+    if (o.quick) args.emplace_back("--quick");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string log = base.string() + ".log";
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw kernels::KernelError(fmt::format("cannot start concurrent sweep process {}: {}", k, strerror(rc)));
+    pids_.push_back(pid);
+  }
+
+  std::filesystem::path dir_;
+  std::vector<pid_t> pids_;
+};
+
+/// The sweep, fitted; with --concurrent N, run by N processes at once and pooled.
+calibrate::CalibrationResult measure(const CalibrateOptions& o, const calibrate::CalibrateOptions& options) {
+  ProgressLine progress;
+  if (o.concurrent <= 1) return calibrate::calibrate(options, std::ref(progress));
+  Workers workers(o, o.concurrent - 1);
+  auto own = calibrate::calibrate(options, std::ref(progress));
+  return calibrate::fit_measurements(options, calibrate::pool_measurements(std::move(own.measurements), workers.finish()));
+}
+
 }  // namespace
 
 int run_calibrate(const CalibrateOptions& o, std::ostream& out) {
@@ -96,8 +179,12 @@ int run_calibrate(const CalibrateOptions& o, std::ostream& out) {
   options.name = o.name.empty() ? o.out.stem().string() : o.name;
   options.pingpong_binary = o.pingpong_binary;
   options.skip_links = o.skip_mpi;
-  ProgressLine progress;
-  const auto result = calibrate::calibrate(options, std::ref(progress));
+  options.concurrent = o.concurrent;
+  if (o.concurrent > 1 && backend != calibrate::Backend::kCpu) {
+    std::cerr << "gppsim: bad input: --concurrent " << o.concurrent << ": only the cpu backend runs concurrent sweeps\n";
+    return 2;
+  }
+  const auto result = measure(o, options);
   core::write_file_atomically(raw_path(o.out), calibrate::raw_json(result));
   core::write_file_atomically(o.out, config::device_profile_to_yaml(result.profile));
   print_summary(result, o, out);

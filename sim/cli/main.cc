@@ -62,6 +62,10 @@ int run(int argc, char** argv) {
   calibrate_cmd->add_option("--name", calibrate.name, "profile name (default: the --out file name)");
   calibrate_cmd->add_option("--seed", calibrate.seed, "seed of the held-out points");
   calibrate_cmd->add_flag("--skip-mpi", calibrate.skip_mpi, "cpu: leave out the MPI ping-pong link fit");
+  calibrate_cmd->add_option("--concurrent", calibrate.concurrent,
+                            "cpu: run the sweep in N processes at once and pool their times (a CPU whose N cores "
+                            "are all busy, as in an N-rank run)")
+      ->check(CLI::Range(1, 1024));
   calibrate_cmd->add_option("--pingpong-binary", calibrate.pingpong_binary,
                             "cpu: the gppsim_mpi_pingpong executable (default: beside gppsim)");
 

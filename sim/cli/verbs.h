@@ -60,6 +60,7 @@ struct CalibrateOptions {
   std::string name;                        ///< empty: the file name without extension
   std::filesystem::path pingpong_binary;   ///< gppsim_mpi_pingpong (default: beside gppsim)
   bool skip_mpi = false;
+  int concurrent = 1;                      ///< cpu: processes running the sweep at once, times pooled
 };
 
 /// Runs the backend's microkernel sweep, writes the fitted profile and the raw measurements,

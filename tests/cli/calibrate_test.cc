@@ -67,6 +67,31 @@ TEST_F(CalibrateCpu, SimulateRunsOnTheProfile) {
                    profile.memory_capacity.value());
 }
 
+// --concurrent 2: a second process runs the same sweep at the same time and every point holds
+// both processes' timed iterations (quick: 3 each); the MPI ping-pong, run by the first process
+// alone, keeps its own.
+TEST(CalibrateConcurrent, PoolsTheTimesOfBothProcesses) {
+  const auto dir = std::filesystem::temp_directory_path() / ("gppsim-calibrate-conc-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const Result r = run("calibrate --backend cpu --quick --concurrent 2 --out " + (dir / "cpu.yaml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto profile = gppsim::config::load_device_profile(dir / "cpu.yaml");
+  EXPECT_EQ(profile.sweep.at("concurrent_processes"), "2");
+  const auto raw = nlohmann::json::parse(read_file(dir / "cpu.raw.json"));
+  for (const auto& m : raw.at("fit_points")) {
+    const std::size_t expected = m.at("kernel") == "mpi_pingpong" ? 10u : 6u;
+    EXPECT_EQ(m.at("times_s").size(), expected) << m.at("kernel");
+  }
+  EXPECT_EQ(raw.at("launch").at("times_s").size(), 100u);  // 2 x 50
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CalibrateConcurrent, CudaRefusesIt) {
+  const Result r = run("calibrate --backend cuda --concurrent 2 --out /tmp/never-written-conc.yaml");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written-conc.yaml"));
+}
+
 TEST(CalibrateArguments, BadArgumentsExitTwo) {
   EXPECT_EQ(run("calibrate --backend cpu").exit_code, 2);  // --out is required
   EXPECT_EQ(run("calibrate --backend tpu --out /tmp/x.yaml").exit_code, 2);

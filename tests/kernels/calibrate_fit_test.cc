@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "kernels/calibrate/calibrate.h"
 #include "kernels/calibrate/fit.h"
@@ -113,6 +114,27 @@ TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
   }
 }
 
+TEST(SweepPlan, CudaMeasuresTheBackwardLayoutsWithTheRowsAsTnsK) {
+  const SweepPlan p = make_sweep_plan(Backend::kCuda, true, 1);
+  EXPECT_EQ(p.gemm_layouts, (std::vector<std::string>{"nn", "nt", "tn"}));
+  // CUDA quick: m 1..2048 (12 values) x n, k 64..2048 (6 each) = 432 points for nn and nt; tn is
+  // m, n 64..2048 by k 1..2048, also 432. Batched 5*5*3*4 = 300. Per dtype (4 of them).
+  const auto grid = p.grid_gemms(core::Dtype::kBf16);
+  EXPECT_EQ(grid.size(), 3u * 432u + 300u);
+  const auto has = [&](std::int64_t m, std::int64_t n, std::int64_t k, const std::string& layout) {
+    return std::any_of(grid.begin(), grid.end(), [&](const kernels::GemmPoint& g) {
+      return g.m == m && g.n == n && g.k == k && g.batch == 1 && g.layout == layout;
+    });
+  };
+  EXPECT_TRUE(has(2048, 64, 1, "tn"));
+  EXPECT_FALSE(has(1, 64, 64, "tn"));
+  EXPECT_TRUE(has(1, 64, 64, "nt"));
+  // ceil(432 / 4) = 108 held out per layout and dtype.
+  EXPECT_EQ(std::count_if(p.holdout_gemms.begin(), p.holdout_gemms.end(),
+                          [](const kernels::GemmPoint& g) { return g.layout == "tn" && g.dtype == "fp16"; }),
+            108);
+}
+
 // A synthetic sweep: GEMM rates follow a power law (exact under log-log interpolation) scaled
 // per layout (nt half, tn twice nn's, so a held-out point read from the wrong table is off by 2x),
 // memory and link times are one line each; held-out measurements are 10% slower than the law.
@@ -195,6 +217,76 @@ TEST(BuildProfile, AnIncorrectPointStopsTheFit) {
   s.holdout.back().correct = false;
   std::vector<HoldoutError> errors;
   EXPECT_THROW((void)build_profile(plan, s, named("x"), &errors), kernels::KernelError);
+}
+
+}  // namespace
+}  // namespace gppsim::calibrate
+
+namespace gppsim::calibrate {
+namespace {
+
+kernels::Measurement timed(const std::string& kernel, std::int64_t size, std::vector<double> times, bool correct = true,
+                           double error = 0.0) {
+  kernels::Measurement m;
+  m.kernel = kernel;
+  m.shape = {size};
+  m.times_s = std::move(times);
+  m.correct = correct;
+  m.max_relative_error = error;
+  return m;
+}
+
+// Two processes' sweeps, pooled: each point's iterations side by side (the median is then over
+// all six: 3.5), correct only where both were, the worse error; the first process's trailing
+// link point, which the other did not run, stays as measured.
+TEST(PoolMeasurements, PutsEveryProcesssIterationsInOnePoint) {
+  SweepMeasurements first;
+  first.fit = {timed("copy", 64, {1, 2, 3}), timed("copy", 128, {1, 1, 1}, true, 1e-7),
+               timed("mpi_pingpong", 8, {9, 9})};
+  first.holdout = {timed("copy", 96, {5})};
+  first.launch = timed("gemm", 1, {0.5});
+  SweepMeasurements other;
+  other.fit = {timed("copy", 64, {4, 5, 6}), timed("copy", 128, {2, 2, 2}, false, 3e-7)};
+  other.holdout = {timed("copy", 96, {7})};
+  other.launch = timed("gemm", 1, {0.25});
+  const auto pooled = pool_measurements(first, {other});
+  ASSERT_EQ(pooled.fit.size(), 3u);
+  EXPECT_EQ(pooled.fit[0].times_s, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_DOUBLE_EQ(pooled.fit[0].median_s(), 3.5);
+  EXPECT_FALSE(pooled.fit[1].correct);
+  EXPECT_DOUBLE_EQ(pooled.fit[1].max_relative_error, 3e-7);
+  EXPECT_EQ(pooled.fit[2].times_s, (std::vector<double>{9, 9}));
+  EXPECT_EQ(pooled.holdout[0].times_s, (std::vector<double>{5, 7}));
+  EXPECT_EQ(pooled.launch.times_s, (std::vector<double>{0.5, 0.25}));
+}
+
+TEST(PoolMeasurements, DifferentSweepsAreRefused) {
+  SweepMeasurements first;
+  first.fit = {timed("copy", 64, {1})};
+  SweepMeasurements other = first;
+  other.fit[0].shape = {128};
+  EXPECT_THROW((void)pool_measurements(first, {other}), kernels::KernelError);
+  other = first;
+  other.fit.push_back(timed("copy", 128, {1}));  // more points than the first process ran
+  EXPECT_THROW((void)pool_measurements(first, {other}), kernels::KernelError);
+}
+
+// raw_json's record reads back into the same measurements.
+TEST(PoolMeasurements, RawRecordReadsBack) {
+  const SweepPlan plan = make_sweep_plan(Backend::kCpu, true, 1);
+  CalibrateOptions o;
+  o.name = "synthetic";
+  o.quick = true;
+  CalibrationResult r = fit_measurements(o, synthetic(plan, 1.0));
+  const auto back = measurements_from_raw_json(nlohmann::json::parse(raw_json(r)));
+  ASSERT_EQ(back.fit.size(), r.measurements.fit.size());
+  ASSERT_EQ(back.holdout.size(), r.measurements.holdout.size());
+  for (std::size_t i = 0; i < back.fit.size(); ++i) {
+    EXPECT_EQ(back.fit[i].kernel, r.measurements.fit[i].kernel);
+    EXPECT_EQ(back.fit[i].shape, r.measurements.fit[i].shape);
+    EXPECT_EQ(back.fit[i].times_s, r.measurements.fit[i].times_s);
+  }
+  EXPECT_EQ(back.device, "synthetic");
 }
 
 }  // namespace
