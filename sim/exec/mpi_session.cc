@@ -20,10 +20,23 @@ void select_ring_allreduce() {
   setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "ring", /*overwrite=*/0);
 }
 
+/// The simulator's transfers move while both ends compute (a copy engine's). Open MPI's shared
+/// memory sends a message above its eager limit (4 KiB) by rendezvous: without a single-copy
+/// mechanism (containers often disable CMA) the sender copies the rest only when it next enters
+/// MPI, after the compute task it is running, so each pipeline hop waits up to one task. Sends of
+/// up to 256 KiB (activations and gradients of these models' micro-batches) are made eager
+/// instead, unless the user chose the limits. On 8 ranks of a 16-core VM this cut a chain's
+/// iteration from 113-122 ms to 84-95 ms. Other MPI libraries ignore the variables.
+void send_eagerly() {
+  setenv("OMPI_MCA_btl_vader_eager_limit", "262144", /*overwrite=*/0);
+  setenv("OMPI_MCA_btl_vader_max_send_size", "262144", /*overwrite=*/0);
+}
+
 }  // namespace
 
 MpiSession::MpiSession(int* argc, char*** argv) {
   select_ring_allreduce();
+  send_eagerly();
   MPI_Init(argc, argv);
   // Errors on MPI calls end the job with a message rather than returning codes nobody reads.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
