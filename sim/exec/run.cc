@@ -4,12 +4,15 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <numeric>
 
 #include <fmt/format.h>
 
 #include "sim/core/errors.h"
 #include "sim/exec/mpi_session.h"
+#include "sim/exec/progress_thread.h"
 #include "sim/exec/rank_runtime.h"
 
 namespace gppsim::exec {
@@ -107,6 +110,8 @@ ExecResult run_on_ranks(const model::Model& model, const plan::Strategy& strateg
   openblas_set_num_threads(1);  // one rank per core: the calibration measured one thread too
   detail::RankRuntime runtime(exec_model, strategy, tasks, options.setup, rank);
   const std::vector<double> offsets = clock_offsets(8);
+  std::unique_ptr<ProgressThread> progress;
+  if (thread_multiple()) progress = std::make_unique<ProgressThread>(std::chrono::microseconds(20));
   const double my_offset = offsets[static_cast<std::size_t>(rank)];
   ExecResult result;
   result.root = rank == 0;
