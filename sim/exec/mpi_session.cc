@@ -103,6 +103,14 @@ std::vector<double> clock_offsets(int rounds) {
   return offsets;
 }
 
+std::size_t eager_limit_bytes() {
+  const char* value = std::getenv("OMPI_MCA_btl_vader_eager_limit");
+  if (value == nullptr) return 0;
+  char* end = nullptr;
+  const unsigned long long bytes = std::strtoull(value, &end, 10);
+  return end != value && *end == '\0' ? static_cast<std::size_t>(bytes) : 0;
+}
+
 double wall_seconds() { return MPI_Wtime(); }
 
 }  // namespace gppsim::exec

@@ -2,6 +2,7 @@
 // The MPI world of `gppsim exec`, without exposing mpi.h: initialisation and finalisation,
 // the ranks' agreement on their inputs, clock offsets, and ending every rank on a failure.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ void check_same_inputs(std::uint64_t fingerprint);
 /// Per rank: its clock minus rank 0's clock, in seconds, estimated by ping-pong with rank 0
 /// (the round trip with the smallest delay of `rounds`). Collective; every rank gets all.
 std::vector<double> clock_offsets(int rounds);
+
+/// Open MPI's shared-memory eager limit in bytes as this process runs with it (exec sets
+/// 256 KiB unless the user chose a value); 0 under other MPI libraries (every send may then need
+/// its sender's progress).
+std::size_t eager_limit_bytes();
 
 /// Seconds on this rank's MPI clock.
 double wall_seconds();

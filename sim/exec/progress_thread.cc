@@ -2,7 +2,8 @@
 
 #include <mpi.h>
 
-#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace gppsim::exec {
@@ -13,7 +14,11 @@ struct ProgressThread::Impl {
     thread = std::thread([this] { loop(); });
   }
   ~Impl() {
-    stop.store(true, std::memory_order_relaxed);
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+    }
+    wake.notify_one();
     thread.join();
     MPI_Comm_free(&comm);
   }
@@ -22,23 +27,39 @@ struct ProgressThread::Impl {
 
   // MPI_Iprobe runs the progress engine for every request of the process (sends and receives of
   // the rank's own thread included) without touching them.
-  void loop() const {
-    while (!stop.load(std::memory_order_relaxed)) {
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (true) {
+      wake.wait(lock, [this] { return stop || pending > 0; });
+      if (stop) return;
+      lock.unlock();
       int flag = 0;
       MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, MPI_STATUS_IGNORE);
       std::this_thread::sleep_for(period);
+      lock.lock();
     }
   }
 
   std::chrono::microseconds period;
   MPI_Comm comm = MPI_COMM_NULL;
-  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stop = false;
+  std::size_t pending = 0;
   std::thread thread;
 };
 
 ProgressThread::ProgressThread(std::chrono::microseconds period) : impl_(std::make_unique<Impl>(period)) {}
 
 ProgressThread::~ProgressThread() = default;
+
+void ProgressThread::set_pending_sends(std::size_t count) {
+  {
+    const std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->pending = count;
+  }
+  if (count > 0) impl_->wake.notify_one();
+}
 
 bool thread_multiple() {
   int provided = MPI_THREAD_SINGLE;

@@ -129,6 +129,19 @@ void RankRuntime::poll_receives() {
     MPI_Test(&p.request, &done, MPI_STATUS_IGNORE);
     if (done != 0) p.arrived = MPI_Wtime();
   }
+  report_pending_sends();
+}
+
+void RankRuntime::report_pending_sends() {
+  if (!on_pending_sends_) return;
+  std::size_t pending = 0;
+  for (auto& [request, buffer] : sends_in_flight_) {
+    if (buffer.bytes() <= progress_min_bytes_) continue;
+    int done = 0;
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);  // a completed request is MPI_REQUEST_NULL: done
+    if (done == 0) ++pending;
+  }
+  on_pending_sends_(pending);
 }
 
 EdgeTensors RankRuntime::gather_inputs(TaskId id, const ComputeTask& c) {
@@ -195,6 +208,7 @@ void RankRuntime::send_outputs(TaskId id, const EdgeTensors& out) {
     sends_in_flight_.emplace_back(request, std::move(message));
     --remaining_[id];
   }
+  report_pending_sends();
 }
 
 void RankRuntime::release(TaskId producer) {
@@ -242,6 +256,7 @@ std::vector<TaskRecord> RankRuntime::run_iteration() {
   }
   for (auto& [request, buffer] : sends_in_flight_) MPI_Wait(&request, MPI_STATUS_IGNORE);
   sends_in_flight_.clear();
+  if (on_pending_sends_) on_pending_sends_(0);
   GPPSIM_CHECK(receives_.empty() && reductions_.empty() && outputs_.empty(), "an iteration left messages behind");
   return records_;
 }

@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -41,6 +42,13 @@ class RankRuntime {
 
   /// Runs this rank's part of one iteration; returns its records.
   std::vector<TaskRecord> run_iteration();
+  /// Called with the number of this rank's sends above `min_bytes` still in flight after each
+  /// send and each task (a progress thread runs while it is not zero; smaller, eager sends need
+  /// no progress from their sender).
+  void on_pending_sends(std::function<void(std::size_t)> callback, std::size_t min_bytes) {
+    on_pending_sends_ = std::move(callback);
+    progress_min_bytes_ = min_bytes;
+  }
   [[nodiscard]] MemoryCounter& memory() { return mem_; }
   [[nodiscard]] std::size_t static_bytes() const;
   /// The runner of a stage this rank holds, or null.
@@ -65,6 +73,7 @@ class RankRuntime {
   void post_receives(schedule::TaskId compute);
   void wait_receive(schedule::TaskId transfer);
   void poll_receives();
+  void report_pending_sends();
   EdgeTensors gather_inputs(schedule::TaskId id, const schedule::ComputeTask& c);
   void run_compute(schedule::TaskId id);
   void send_outputs(schedule::TaskId id, const EdgeTensors& out);
@@ -93,6 +102,8 @@ class RankRuntime {
   std::map<schedule::TaskId, MPI_Request> reductions_;
   std::map<schedule::TaskId, std::size_t> reduction_record_;  // all-reduce -> its entry in records_
   std::vector<TaskRecord> records_;
+  std::function<void(std::size_t)> on_pending_sends_;
+  std::size_t progress_min_bytes_ = 0;
 };
 
 }  // namespace gppsim::exec::detail

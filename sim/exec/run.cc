@@ -111,7 +111,10 @@ ExecResult run_on_ranks(const model::Model& model, const plan::Strategy& strateg
   detail::RankRuntime runtime(exec_model, strategy, tasks, options.setup, rank);
   const std::vector<double> offsets = clock_offsets(8);
   std::unique_ptr<ProgressThread> progress;
-  if (thread_multiple()) progress = std::make_unique<ProgressThread>(std::chrono::microseconds(20));
+  if (thread_multiple()) {
+    progress = std::make_unique<ProgressThread>(std::chrono::microseconds(20));
+    runtime.on_pending_sends([p = progress.get()](std::size_t n) { p->set_pending_sends(n); }, eager_limit_bytes());
+  }
   const double my_offset = offsets[static_cast<std::size_t>(rank)];
   ExecResult result;
   result.root = rank == 0;

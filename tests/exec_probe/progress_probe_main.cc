@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
     if (rank == 0) {
       MPI_Request request = MPI_REQUEST_NULL;
       MPI_Isend(data.data(), static_cast<int>(data.size()), MPI_FLOAT, 1, 7, MPI_COMM_WORLD, &request);
+      if (progress) progress->set_pending_sends(1);  // as exec's rank does for a send in flight
       spin(busy_ms);
       MPI_Wait(&request, MPI_STATUS_IGNORE);
+      if (progress) progress->set_pending_sends(0);
     } else if (rank == 1) {
       MPI_Recv(data.data(), static_cast<int>(data.size()), MPI_FLOAT, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       std::printf("receive_ms %.3f thread %d\n", 1e3 * (MPI_Wtime() - t0), thread ? 1 : 0);
