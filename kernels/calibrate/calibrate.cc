@@ -10,14 +10,35 @@ std::string backend_unavailable_reason(Backend backend) {
   return backend == Backend::kCuda ? cuda_unavailable_reason() : std::string();
 }
 
-CalibrationResult calibrate(const CalibrateOptions& options, const ProgressFn& progress) {
+namespace {
+
+/// The sweep `options` describe (without the links when they are skipped).
+SweepPlan plan_of(const CalibrateOptions& options) {
   SweepPlan plan = make_sweep_plan(options.backend, options.quick, options.seed);
   if (options.skip_links) {
     plan.link_kinds.clear();
     plan.holdout_link_bytes.clear();
   }
-  return fit_measurements(options, options.backend == Backend::kCuda ? run_cuda_sweep(plan, progress)
-                                                                      : run_cpu_sweep(plan, options, progress));
+  return plan;
+}
+
+CalibrationResult fit(const SweepPlan& plan, const CalibrateOptions& options, SweepMeasurements measurements) {
+  CalibrationResult result;
+  result.measurements = std::move(measurements);
+  result.profile = build_profile(plan, result.measurements, options, &result.holdout_errors);
+  return result;
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const CalibrateOptions& options, const ProgressFn& progress) {
+  const SweepPlan plan = plan_of(options);
+  return fit(plan, options, options.backend == Backend::kCuda ? run_cuda_sweep(plan, progress)
+                                                               : run_cpu_sweep(plan, options, progress));
+}
+
+CalibrationResult fit_measurements(const CalibrateOptions& options, SweepMeasurements measurements) {
+  return fit(plan_of(options), options, std::move(measurements));
 }
 
 std::string raw_json(const CalibrationResult& result) {

@@ -59,16 +59,4 @@ SweepMeasurements measurements_from_raw_json(const nlohmann::json& raw) {
   return m;
 }
 
-CalibrationResult fit_measurements(const CalibrateOptions& options, SweepMeasurements measurements) {
-  SweepPlan plan = make_sweep_plan(options.backend, options.quick, options.seed);
-  if (options.skip_links) {
-    plan.link_kinds.clear();
-    plan.holdout_link_bytes.clear();
-  }
-  CalibrationResult result;
-  result.measurements = std::move(measurements);
-  result.profile = build_profile(plan, result.measurements, options, &result.holdout_errors);
-  return result;
-}
-
 }  // namespace gppsim::calibrate

@@ -112,20 +112,19 @@ class Workers {
 
   /// Waits for every worker; their measurements, or a KernelError naming the first that failed.
   std::vector<calibrate::SweepMeasurements> finish() {
+    std::vector<int> statuses(pids_.size(), 0);
+    for (std::size_t k = 0; k < pids_.size(); ++k) waitpid(pids_[k], &statuses[k], 0);
+    pids_.clear();  // all reaped: nothing left for the destructor to end
     std::vector<calibrate::SweepMeasurements> out;
-    for (std::size_t k = 0; k < pids_.size(); ++k) {
-      int status = 0;
-      waitpid(pids_[k], &status, 0);
-      pids_[k] = -1;
+    for (std::size_t k = 0; k < statuses.size(); ++k) {
       const auto base = dir_ / fmt::format("worker-{}", k + 1);
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        throw kernels::KernelError(fmt::format("concurrent sweep process {} failed (status {}): {}", k + 1, status,
-                                               core::read_text_file(base.string() + ".log", "worker log")));
+      if (!WIFEXITED(statuses[k]) || WEXITSTATUS(statuses[k]) != 0) {
+        throw kernels::KernelError(fmt::format("concurrent sweep process {} failed (status {}): {}", k + 1,
+                                               statuses[k], core::read_text_file(base.string() + ".log", "worker log")));
       }
       out.push_back(calibrate::measurements_from_raw_json(
           nlohmann::json::parse(core::read_text_file(base.string() + ".raw.json", "worker measurements"))));
     }
-    pids_.clear();
     return out;
   }
 

@@ -73,6 +73,14 @@ TEST(FitGemmTable, RatesAreFlopsOverMedianTime) {
   EXPECT_THROW((void)fit_gemm_table({{16, 32, 64}, {16, 32}, {8}}, ms), kernels::KernelError);
 }
 
+/// Whether `grid` holds the batch-1 GEMM (m, n, k) in `layout`.
+bool has_plain_gemm(const std::vector<kernels::GemmPoint>& grid, std::int64_t m, std::int64_t n, std::int64_t k,
+                    const std::string& layout) {
+  return std::any_of(grid.begin(), grid.end(), [&](const kernels::GemmPoint& g) {
+    return g.m == m && g.n == n && g.k == k && g.batch == 1 && g.layout == layout;
+  });
+}
+
 TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
   EXPECT_EQ(holdout_count(80, 0.2), 20u);  // 20 / (80 + 20) = 0.2
   const auto sizes = holdout_sizes(16, 1024, 200, 8, 7);
@@ -98,9 +106,7 @@ TEST(SweepPlan, HoldoutsAreAFifthOffTheGrid) {
   // held-out shapes.
   const auto grid = p.grid_gemms(core::Dtype::kFp32);
   const auto has = [&](std::int64_t m, std::int64_t n, std::int64_t k, const std::string& layout) {
-    return std::any_of(grid.begin(), grid.end(), [&](const kernels::GemmPoint& g) {
-      return g.m == m && g.n == n && g.k == k && g.batch == 1 && g.layout == layout;
-    });
+    return has_plain_gemm(grid, m, n, k, layout);
   };
   EXPECT_TRUE(has(256, 256, 1, "tn"));
   EXPECT_FALSE(has(1, 16, 16, "tn"));
@@ -122,9 +128,7 @@ TEST(SweepPlan, CudaMeasuresTheBackwardLayoutsWithTheRowsAsTnsK) {
   const auto grid = p.grid_gemms(core::Dtype::kBf16);
   EXPECT_EQ(grid.size(), 3u * 432u + 300u);
   const auto has = [&](std::int64_t m, std::int64_t n, std::int64_t k, const std::string& layout) {
-    return std::any_of(grid.begin(), grid.end(), [&](const kernels::GemmPoint& g) {
-      return g.m == m && g.n == n && g.k == k && g.batch == 1 && g.layout == layout;
-    });
+    return has_plain_gemm(grid, m, n, k, layout);
   };
   EXPECT_TRUE(has(2048, 64, 1, "tn"));
   EXPECT_FALSE(has(1, 64, 64, "tn"));
