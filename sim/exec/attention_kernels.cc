@@ -123,6 +123,8 @@ void layer_norm_backward(const float* x, std::size_t rows, std::size_t k, const 
   }
 }
 
+namespace cpu {
+
 Tensor attention_forward(const ExecOp& op, const float* params, const Tensor& x, AttentionStash* stash,
                          MemoryCounter& mem) {
   const Dims g = dims(op, *x);
@@ -183,4 +185,5 @@ void attention_backward_weight(const ExecOp& op, const float* params, const Atte
               dqkv.data(), I(3 * g.h), 1.0f, grads + l.wqkv, I(3 * g.h));
 }
 
+}  // namespace cpu
 }  // namespace gppsim::exec

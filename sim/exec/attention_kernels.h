@@ -1,5 +1,5 @@
 #pragma once
-// Multi-head self-attention and LayerNorm on CPU for the real backend. Per sample the input is
+// Multi-head self-attention and LayerNorm for the real backend (CPU kernels in exec::cpu). Per sample the input is
 // s x h (s tokens). Attention: X' = LayerNorm(X) (gamma, beta), QKV = X' Wqkv + bqkv,
 // per head P = softmax(Q K^T / sqrt(h / H)), C = P V, output C Wo + bo. Parameter layout:
 // gamma h, beta h, Wqkv h x 3h, bqkv 3h, Wo h x h, bo h (4h^2 + 6h, as the zoo counts).
@@ -23,6 +23,8 @@ struct AttentionStash {
   Tensor x, qkv, probs, ctx;
 };
 
+namespace cpu {
+
 /// Attention forward over `x` (rows = samples); fills `stash` and returns the output.
 Tensor attention_forward(const ExecOp& op, const float* params, const Tensor& x, AttentionStash* stash,
                          MemoryCounter& mem);
@@ -33,5 +35,7 @@ Tensor attention_backward_input(const ExecOp& op, const float* params, const Att
 /// Attention backward, weight part: dWqkv += X'^T dQKV, dWo += C^T dOut.
 void attention_backward_weight(const ExecOp& op, const float* params, const AttentionStash& stash,
                                const Buffer& dout, const Buffer& dqkv, float* grads, MemoryCounter& mem);
+
+}  // namespace cpu
 
 }  // namespace gppsim::exec

@@ -1,17 +1,24 @@
 #pragma once
-// Tensors of the real backend: float matrices whose allocations are counted, so each rank
-// reports its peak memory from its own allocator counters.
+// Tensors of the real backend: float matrices in one device's memory (device.h) whose
+// allocations are counted, so each rank reports its peak memory from its own allocator counters.
 
 #include <algorithm>
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <utility>
+
+#include "sim/exec/device.h"
 
 namespace gppsim::exec {
 
-/// Live and peak bytes of the buffers one rank holds.
+/// Live and peak bytes of the buffers one rank holds on one device.
 class MemoryCounter {
  public:
+  explicit MemoryCounter(Device& device = cpu_device()) : device_(&device) {}
+  MemoryCounter(const MemoryCounter&) = delete;
+  MemoryCounter& operator=(const MemoryCounter&) = delete;
+  [[nodiscard]] Device& device() const { return *device_; }
   void add(std::size_t bytes) {
     live_ += bytes;
     peak_ = std::max(peak_, live_);
@@ -23,17 +30,19 @@ class MemoryCounter {
   void reset_peak() { peak_ = live_; }
 
  private:
+  Device* device_;
   std::size_t live_ = 0;
   std::size_t peak_ = 0;
 };
 
-/// A zero-initialised row-major rows x cols float matrix, counted against a MemoryCounter while
-/// it lives. Move-only. One row per sample in activations (cols = elements per sample).
+/// A zero-initialised row-major rows x cols float matrix in the memory of its counter's device,
+/// counted while it lives. Move-only. One row per sample in activations (cols = elements per
+/// sample). data() is a device pointer: host code reads it only where device().host_memory().
 class Buffer {
  public:
   Buffer() = default;
   Buffer(MemoryCounter& counter, std::size_t rows, std::size_t cols)
-      : counter_(&counter), data_(new float[rows * cols]()), rows_(rows), cols_(cols) {
+      : counter_(&counter), data_(counter.device().allocate(rows * cols)), rows_(rows), cols_(cols) {
     counter_->add(bytes());
   }
   Buffer(Buffer&& o) noexcept { swap(o); }
@@ -45,18 +54,22 @@ class Buffer {
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer() {
-    if (counter_ != nullptr) counter_->remove(bytes());
+    if (counter_ == nullptr) return;
+    counter_->device().release(data_, size());
+    counter_->remove(bytes());
   }
 
-  [[nodiscard]] float* data() { return data_.get(); }
-  [[nodiscard]] const float* data() const { return data_.get(); }
-  [[nodiscard]] float* row(std::size_t r) { return data_.get() + r * cols_; }
-  [[nodiscard]] const float* row(std::size_t r) const { return data_.get() + r * cols_; }
+  [[nodiscard]] float* data() { return data_; }
+  [[nodiscard]] const float* data() const { return data_; }
+  [[nodiscard]] float* row(std::size_t r) { return data_ + r * cols_; }
+  [[nodiscard]] const float* row(std::size_t r) const { return data_ + r * cols_; }
   [[nodiscard]] std::size_t rows() const { return rows_; }
   [[nodiscard]] std::size_t cols() const { return cols_; }
   [[nodiscard]] std::size_t size() const { return rows_ * cols_; }
   [[nodiscard]] std::size_t bytes() const { return size() * sizeof(float); }
-  [[nodiscard]] bool empty() const { return data_ == nullptr; }
+  [[nodiscard]] bool empty() const { return counter_ == nullptr; }
+  /// The device holding the data (that of the counter it was made with).
+  [[nodiscard]] Device& device() const { return counter_->device(); }
 
  private:
   void swap(Buffer& o) noexcept {
@@ -67,7 +80,7 @@ class Buffer {
   }
 
   MemoryCounter* counter_ = nullptr;
-  std::unique_ptr<float[]> data_;
+  float* data_ = nullptr;
   std::size_t rows_ = 0;
   std::size_t cols_ = 0;
 };

@@ -68,16 +68,28 @@ void init_parameters(const ExecOp& op, std::uint64_t seed, float* params) {
 
 Buffer make_dataset(const ExecOp& op, std::uint64_t seed, std::int64_t samples, MemoryCounter& mem) {
   Buffer out(mem, static_cast<std::size_t>(samples), static_cast<std::size_t>(op.out_width));
+  std::vector<float> host(out.size());
   for (std::size_t r = 0; r < out.rows(); ++r) {
-    float* o = out.row(r);
-    for (std::size_t j = 0; j < out.cols(); ++j) o[j] = seeded_uniform(seed, 1 + op.id, r, j);
+    for (std::size_t j = 0; j < out.cols(); ++j) host[r * out.cols() + j] = seeded_uniform(seed, 1 + op.id, r, j);
   }
+  mem.device().upload(out.data(), host.data(), host.size());
   return out;
+}
+
+std::vector<std::int32_t> bag_indices(const ExecOp& op, std::uint64_t seed, std::int64_t first, std::size_t rows) {
+  std::vector<std::int32_t> index;
+  index.reserve(rows * static_cast<std::size_t>(op.bag));
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::int64_t j = 0; j < op.bag; ++j) {
+      index.push_back(static_cast<std::int32_t>(bag_row(op, seed, static_cast<std::uint64_t>(first) + r, j)));
+    }
+  }
+  return index;
 }
 
 Tensor input_forward(const Buffer& dataset, std::int64_t first, std::size_t rows, MemoryCounter& mem) {
   auto out = std::make_shared<Buffer>(mem, rows, dataset.cols());
-  std::memcpy(out->data(), dataset.row(static_cast<std::size_t>(first)), out->bytes());
+  mem.device().copy(out->data(), dataset.row(static_cast<std::size_t>(first)), out->size());
   return out;
 }
 
@@ -87,12 +99,10 @@ Tensor concat(const std::vector<Tensor>& inputs, MemoryCounter& mem) {
   for (const auto& t : inputs) cols += t->cols();
   const std::size_t rows = inputs.front()->rows();
   auto out = std::make_shared<Buffer>(mem, rows, cols);
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* o = out->row(r);
-    for (const auto& t : inputs) {
-      std::memcpy(o, t->row(r), t->cols() * sizeof(float));
-      o += t->cols();
-    }
+  std::size_t offset = 0;
+  for (const auto& t : inputs) {
+    mem.device().copy_2d(out->data() + offset, cols, t->data(), t->cols(), t->cols(), rows);
+    offset += t->cols();
   }
   return out;
 }
@@ -102,13 +112,19 @@ std::vector<Tensor> split_columns(const Buffer& grad, const std::vector<std::int
   std::size_t offset = 0;
   for (const auto w : widths) {
     auto t = std::make_shared<Buffer>(mem, grad.rows(), static_cast<std::size_t>(w));
-    for (std::size_t r = 0; r < grad.rows(); ++r) std::memcpy(t->row(r), grad.row(r) + offset, t->cols() * sizeof(float));
+    mem.device().copy_2d(t->data(), t->cols(), grad.data() + offset, grad.cols(), t->cols(), grad.rows());
     offset += t->cols();
     out.push_back(std::move(t));
   }
   GPPSIM_CHECK(offset == grad.cols(), "split widths do not cover the gradient");
   return out;
 }
+
+void add_into(float* out, const float* in, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
+}
+
+namespace cpu {
 
 Tensor linear_forward(const ExecOp& op, const float* params, const Buffer& x, MemoryCounter& mem) {
   const std::size_t tokens = x.size() / static_cast<std::size_t>(op.k);
@@ -160,33 +176,24 @@ void linear_backward_weight(const ExecOp& op, const float* params, const Buffer&
               to_int(op.k), dz.data(), to_int(op.n), 1.0f, grads, to_int(op.n));
 }
 
-Tensor embedding_forward(const ExecOp& op, std::uint64_t seed, const float* table, std::int64_t first,
+Tensor embedding_forward(const ExecOp& op, const float* table, const std::vector<std::int32_t>& index,
                          std::size_t rows, MemoryCounter& mem) {
   auto out = std::make_shared<Buffer>(mem, rows, static_cast<std::size_t>(op.out_width));
   const auto dim = static_cast<std::size_t>(op.out_width);
+  const auto bag = static_cast<std::size_t>(op.bag);
   for (std::size_t r = 0; r < rows; ++r) {
-    const auto sample = static_cast<std::uint64_t>(first) + r;
-    for (std::int64_t j = 0; j < op.bag; ++j) {
-      const std::size_t row = bag_row(op, seed, sample, j);
-      add_into(out->row(r), table + row * dim, dim);
-    }
+    for (std::size_t j = 0; j < bag; ++j) add_into(out->row(r), table + static_cast<std::size_t>(index[r * bag + j]) * dim, dim);
   }
   return out;
 }
 
-void embedding_backward(const ExecOp& op, std::uint64_t seed, const Buffer& grad, std::int64_t first, float* grads) {
+void embedding_backward(const ExecOp& op, const std::vector<std::int32_t>& index, const Buffer& grad, float* grads) {
   const auto dim = static_cast<std::size_t>(op.out_width);
+  const auto bag = static_cast<std::size_t>(op.bag);
   for (std::size_t r = 0; r < grad.rows(); ++r) {
-    const auto sample = static_cast<std::uint64_t>(first) + r;
-    for (std::int64_t j = 0; j < op.bag; ++j) {
-      const std::size_t row = bag_row(op, seed, sample, j);
-      add_into(grads + row * dim, grad.row(r), dim);
-    }
+    for (std::size_t j = 0; j < bag; ++j) add_into(grads + static_cast<std::size_t>(index[r * bag + j]) * dim, grad.row(r), dim);
   }
 }
 
-void add_into(float* out, const float* in, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
-}
-
+}  // namespace cpu
 }  // namespace gppsim::exec

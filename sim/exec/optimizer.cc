@@ -3,9 +3,8 @@
 #include "kernels/cpu/optimizer_update.h"
 
 namespace gppsim::exec {
-namespace {
 
-kernels::OptimizerKind kind_of(model::Optimizer optimizer) {
+kernels::OptimizerKind optimizer_kind(model::Optimizer optimizer) {
   switch (optimizer) {
     case model::Optimizer::kSgd: return kernels::OptimizerKind::kSgd;
     case model::Optimizer::kMomentum: return kernels::OptimizerKind::kMomentum;
@@ -14,13 +13,6 @@ kernels::OptimizerKind kind_of(model::Optimizer optimizer) {
   return kernels::OptimizerKind::kSgd;
 }
 
-}  // namespace
-
-int optimizer_state_floats(model::Optimizer optimizer) { return kernels::optimizer_state_floats(kind_of(optimizer)); }
-
-void apply_optimizer(model::Optimizer optimizer, std::int64_t step, float* w, float* g, float* s1, float* s2,
-                     std::size_t n) {
-  kernels::optimizer_step(kind_of(optimizer), step, w, g, s1, s2, n);
-}
+int optimizer_state_floats(model::Optimizer optimizer) { return kernels::optimizer_state_floats(optimizer_kind(optimizer)); }
 
 }  // namespace gppsim::exec

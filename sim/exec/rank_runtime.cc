@@ -23,8 +23,13 @@ int checked_count(std::size_t floats) {
 }  // namespace
 
 RankRuntime::RankRuntime(const ExecModel& model, const plan::Strategy& strategy, const schedule::TaskGraph& tasks,
-                         const TrainingSetup& setup, int rank)
-    : model_(model), strategy_(strategy), tasks_(tasks), boundary_(make_stage_boundary(strategy, model)), rank_(rank) {
+                         const TrainingSetup& setup, int rank, Device& device)
+    : model_(model),
+      strategy_(strategy),
+      tasks_(tasks),
+      boundary_(make_stage_boundary(strategy, model)),
+      rank_(rank),
+      mem_(device) {
   for (const auto& st : strategy.stages) {
     if (std::find(st.devices.begin(), st.devices.end(), rank) == st.devices.end()) continue;
     runners_[st.id] = std::make_unique<StageRunner>(model_, st, boundary_, setup, mem_);
@@ -107,7 +112,7 @@ void RankRuntime::post_receives(TaskId compute) {
     if (t == nullptr || receives_.count(dep) != 0) continue;
     const std::size_t n = rows(overlap(me, range(tasks_.deps(dep)[0])));
     Pending& pending = receives_[dep];
-    pending.buffer = Buffer(mem_, 1, payload_floats(model_, payload_of(*t), n));
+    pending.buffer = Buffer(staging(), 1, payload_floats(model_, payload_of(*t), n));
     MPI_Irecv(pending.buffer.data(), checked_count(pending.buffer.size()), MPI_FLOAT, t->src, tag_.at(dep),
               MPI_COMM_WORLD, &pending.request);
   }
@@ -187,6 +192,7 @@ void RankRuntime::run_compute(TaskId id) {
       break;
     case schedule::Phase::kWeightGrad: runner.weight_grad(c.micro_batch); break;
   }
+  mem_.device().synchronize();
   in.clear();
   send_outputs(id, out);
   if (remaining_[id] > 0) outputs_[id] = std::move(out);
@@ -201,7 +207,7 @@ void RankRuntime::send_outputs(TaskId id, const EdgeTensors& out) {
   for (const TaskId t : it->second) {
     const auto& tr = std::get<TransferTask>(tasks_.kind(t));
     const Range o = overlap(me, range(tr.consumer));
-    Buffer message = pack(model_, payload_of(tr), out, static_cast<std::size_t>(o.lo - me.lo), rows(o), mem_);
+    Buffer message = pack(model_, payload_of(tr), out, static_cast<std::size_t>(o.lo - me.lo), rows(o), staging());
     MPI_Request request = MPI_REQUEST_NULL;
     records_.push_back({static_cast<double>(t), MPI_Wtime(), 0.0, 1.0});
     MPI_Isend(message.data(), checked_count(message.size()), MPI_FLOAT, tr.dst, tag_.at(t), MPI_COMM_WORLD, &request);
@@ -220,10 +226,15 @@ void RankRuntime::after_compute(TaskId id) {
   if (it == reduce_after_.end()) return;
   for (const TaskId ar : it->second) {
     const int stage = std::get<schedule::AllReduceTask>(tasks_.kind(ar)).stage;
-    Buffer& grads = runners_.at(stage)->gradients();
+    Buffer* grads = &runners_.at(stage)->gradients();
     reduction_record_[ar] = records_.size();
     records_.push_back({static_cast<double>(ar), MPI_Wtime(), 0.0, 3.0});
-    MPI_Iallreduce(MPI_IN_PLACE, grads.data(), checked_count(grads.size()), MPI_FLOAT, MPI_SUM,
+    if (!mem_.device().host_memory()) {
+      Buffer& host = reduction_staging_[ar] = Buffer(host_mem_, 1, grads->size());
+      mem_.device().download(host.data(), grads->data(), grads->size());
+      grads = &host;
+    }
+    MPI_Iallreduce(MPI_IN_PLACE, grads->data(), checked_count(grads->size()), MPI_FLOAT, MPI_SUM,
                    stage_comm_.at(stage), &reductions_[ar]);
   }
 }
@@ -233,10 +244,16 @@ void RankRuntime::run_optimizer(TaskId id) {
   if (const auto ar = reduce_of_stage_.find(stage); ar != reduce_of_stage_.end()) {
     MPI_Wait(&reductions_.at(ar->second), MPI_STATUS_IGNORE);
     reductions_.erase(ar->second);
+    if (const auto host = reduction_staging_.find(ar->second); host != reduction_staging_.end()) {
+      Buffer& grads = runners_.at(stage)->gradients();
+      mem_.device().upload(grads.data(), host->second.data(), grads.size());
+      reduction_staging_.erase(host);
+    }
     records_[reduction_record_.at(ar->second)].end = MPI_Wtime();
   }
   const double start = MPI_Wtime();
   runners_.at(stage)->optimizer_step();
+  mem_.device().synchronize();
   records_.push_back({static_cast<double>(id), start, MPI_Wtime(), 0.0});
 }
 

@@ -34,8 +34,10 @@ struct TaskRecord {
 /// One rank's tasks and state across iterations.
 class RankRuntime {
  public:
+  /// The rank computes on `device` (which outlives it); messages and all-reduces go through
+  /// host memory, with staging copies when the device's memory is not the host's.
   RankRuntime(const ExecModel& model, const plan::Strategy& strategy, const schedule::TaskGraph& tasks,
-              const TrainingSetup& setup, int rank);
+              const TrainingSetup& setup, int rank, Device& device);
   ~RankRuntime();
   RankRuntime(const RankRuntime&) = delete;
   RankRuntime& operator=(const RankRuntime&) = delete;
@@ -49,6 +51,7 @@ class RankRuntime {
     on_pending_sends_ = std::move(callback);
     progress_min_bytes_ = min_bytes;
   }
+  /// The device's memory (peak memory is read from it).
   [[nodiscard]] MemoryCounter& memory() { return mem_; }
   [[nodiscard]] std::size_t static_bytes() const;
   /// The runner of a stage this rank holds, or null.
@@ -80,6 +83,8 @@ class RankRuntime {
   void release(schedule::TaskId producer);
   void after_compute(schedule::TaskId id);
   void run_optimizer(schedule::TaskId id);
+  /// Where messages and all-reduce buffers live: the device's counter if it is host memory.
+  [[nodiscard]] MemoryCounter& staging() { return mem_.device().host_memory() ? mem_ : host_mem_; }
 
   const ExecModel& model_;
   const plan::Strategy& strategy_;
@@ -87,6 +92,7 @@ class RankRuntime {
   StageBoundary boundary_;
   int rank_;
   MemoryCounter mem_;
+  MemoryCounter host_mem_;  // staging buffers of a device without host memory
   std::map<int, std::unique_ptr<StageRunner>> runners_;
   std::map<int, MPI_Comm> stage_comm_;
   std::map<schedule::TaskId, int> tag_;                            // transfers from or to this rank
@@ -100,6 +106,7 @@ class RankRuntime {
   std::map<schedule::TaskId, Pending> receives_;
   std::vector<std::pair<MPI_Request, Buffer>> sends_in_flight_;
   std::map<schedule::TaskId, MPI_Request> reductions_;
+  std::map<schedule::TaskId, Buffer> reduction_staging_;  // all-reduce -> its host copy of the gradients
   std::map<schedule::TaskId, std::size_t> reduction_record_;  // all-reduce -> its entry in records_
   std::vector<TaskRecord> records_;
   std::function<void(std::size_t)> on_pending_sends_;

@@ -3,7 +3,7 @@
 namespace gppsim::exec {
 
 std::map<std::string, std::vector<float>> reference_weights(const model::Model& model, const TrainingSetup& setup,
-                                                            int iterations) {
+                                                            int iterations, Device& device) {
   const ExecModel exec_model = build_exec_model(model);
   plan::Strategy one;
   plan::Stage stage;
@@ -13,7 +13,7 @@ std::map<std::string, std::vector<float>> reference_weights(const model::Model& 
   stage.micro_batch_size = setup.mini_batch;
   one.stages.push_back(stage);
   const StageBoundary boundary = make_stage_boundary(one, exec_model);
-  MemoryCounter mem;
+  MemoryCounter mem(device);
   StageRunner runner(exec_model, one.stages[0], boundary, setup, mem);
   for (int i = 0; i < iterations; ++i) {
     runner.forward(0, 0, static_cast<std::size_t>(setup.mini_batch), {});

@@ -108,7 +108,8 @@ ExecResult run_on_ranks(const model::Model& model, const plan::Strategy& strateg
   }
   const ExecModel exec_model = build_exec_model(model);
   openblas_set_num_threads(1);  // one rank per core: the calibration measured one thread too
-  detail::RankRuntime runtime(exec_model, strategy, tasks, options.setup, rank);
+  detail::RankRuntime runtime(exec_model, strategy, tasks, options.setup, rank,
+                              options.device != nullptr ? *options.device : cpu_device());
   const std::vector<double> offsets = clock_offsets(8);
   std::unique_ptr<ProgressThread> progress;
   if (thread_multiple()) {

@@ -20,6 +20,8 @@ struct ExecOptions {
   int warmup = 1;            ///< iterations run first and not measured (they do update weights)
   int iterations = 3;        ///< measured iterations
   bool collect_weights = false;
+  /// Where this rank computes (null: the CPU); must outlive the run.
+  Device* device = nullptr;
 };
 
 /// The weights one device holds for one stage after the run, per op name.
@@ -44,9 +46,10 @@ struct ExecResult {
 ExecResult run_on_ranks(const model::Model& model, const plan::Strategy& strategy, const schedule::TaskGraph& tasks,
                         const ExecOptions& options);
 
-/// The single-rank reference: every op of the model in one stage on one device, the whole
-/// mini-batch as one micro-batch, `iterations` optimizer steps. Returns each op's weights.
+/// The single-rank reference: every op of the model in one stage on one device (the CPU unless
+/// given), the whole mini-batch as one micro-batch, `iterations` optimizer steps. Returns each
+/// op's weights.
 std::map<std::string, std::vector<float>> reference_weights(const model::Model& model, const TrainingSetup& setup,
-                                                            int iterations);
+                                                            int iterations, Device& device = cpu_device());
 
 }  // namespace gppsim::exec

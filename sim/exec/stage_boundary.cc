@@ -1,7 +1,6 @@
 #include "sim/exec/stage_boundary.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "sim/core/check.h"
 #include "sim/exec/op_kernels.h"
@@ -70,7 +69,7 @@ Buffer pack(const ExecModel& model, const std::vector<std::size_t>& op_edges, co
   float* p = out.data();
   for (const auto e : op_edges) {
     const Buffer& t = *src.at(e);
-    std::memcpy(p, t.row(row0), rows * t.cols() * sizeof(float));
+    t.device().download(p, t.row(row0), rows * t.cols());
     p += rows * t.cols();
   }
   return out;
@@ -82,7 +81,7 @@ void unpack(const ExecModel& model, const std::vector<std::size_t>& op_edges, co
     Buffer& t = *dst.at(e);
     GPPSIM_CHECK(t.cols() == static_cast<std::size_t>(model.edge_width(e)) && row0 + rows <= t.rows(),
                  "message rows out of the tensor");
-    std::memcpy(t.row(row0), message, rows * t.cols() * sizeof(float));
+    t.device().upload(t.row(row0), message, rows * t.cols());
     message += rows * t.cols();
   }
 }
@@ -94,7 +93,7 @@ void copy_rows(const std::vector<std::size_t>& op_edges, const EdgeTensors& src,
     Buffer& d = *dst.at(e);
     GPPSIM_CHECK(s.cols() == d.cols() && src_row0 + rows <= s.rows() && dst_row0 + rows <= d.rows(),
                  "local copy out of range");
-    std::memcpy(d.row(dst_row0), s.row(src_row0), rows * s.cols() * sizeof(float));
+    d.device().copy(d.row(dst_row0), s.row(src_row0), rows * s.cols());
   }
 }
 

@@ -34,10 +34,11 @@ EdgeTensors allocate_edges(const ExecModel& model, const std::vector<std::size_t
                            MemoryCounter& mem);
 /// Floats in a message of `rows` samples of `op_edges`.
 std::size_t payload_floats(const ExecModel& model, const std::vector<std::size_t>& op_edges, std::size_t rows);
-/// Packs rows [row0, row0 + rows) of each of `op_edges` from `src` into one message.
+/// Packs rows [row0, row0 + rows) of each of `op_edges` from `src` into one message in host
+/// memory (`mem`'s device must be the CPU; the tensors may be on any device).
 Buffer pack(const ExecModel& model, const std::vector<std::size_t>& op_edges, const EdgeTensors& src,
             std::size_t row0, std::size_t rows, MemoryCounter& mem);
-/// Unpacks a message of `rows` samples into rows [row0, row0 + rows) of `dst`'s tensors.
+/// Unpacks a message (host memory) of `rows` samples into rows [row0, row0 + rows) of `dst`'s tensors.
 void unpack(const ExecModel& model, const std::vector<std::size_t>& op_edges, const float* message, std::size_t rows,
             EdgeTensors& dst, std::size_t row0);
 /// Copies rows [src_row0, + rows) of `src` to rows [dst_row0, + rows) of `dst` for `op_edges`.

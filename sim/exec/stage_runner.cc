@@ -1,7 +1,6 @@
 #include "sim/exec/stage_runner.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "sim/core/check.h"
 #include "sim/exec/op_kernels.h"
@@ -12,7 +11,7 @@ namespace {
 
 Tensor copy_of(const Buffer& b, MemoryCounter& mem) {
   auto out = std::make_shared<Buffer>(mem, b.rows(), b.cols());
-  std::memcpy(out->data(), b.data(), b.bytes());
+  mem.device().copy(out->data(), b.data(), b.size());
   return out;
 }
 
@@ -34,10 +33,12 @@ StageRunner::StageRunner(const ExecModel& model, const plan::Stage& stage, const
   grads_ = Buffer(mem, 1, n);
   state1_ = Buffer(mem, 1, state_size(setup.optimizer, 1, n));
   state2_ = Buffer(mem, 1, state_size(setup.optimizer, 2, n));
+  std::vector<float> initial(n);
   for (const auto op : stage.ops) {
-    init_parameters(model.ops[op], setup.seed, weights_.data() + offset_[op]);
+    init_parameters(model.ops[op], setup.seed, initial.data() + offset_[op]);
     if (model.ops[op].kind == ExecOpKind::kInput) datasets_[op] = make_dataset(model.ops[op], setup.seed, setup.mini_batch, mem);
   }
+  dev().upload(weights_.data(), initial.data(), n);
 }
 
 bool StageRunner::in_stage(model::OpId op) const { return boundary_.stage_of[op] == stage_.id; }
@@ -47,15 +48,16 @@ Tensor StageRunner::run_forward(const ExecOp& op, const std::vector<Tensor>& in,
   switch (op.kind) {
     case ExecOpKind::kInput: return input_forward(datasets_.at(op.id), stash.first, rows, mem_);
     case ExecOpKind::kConcat: return concat(in, mem_);
-    case ExecOpKind::kEmbeddingBag: return embedding_forward(op, setup_.seed, w, stash.first, rows, mem_);
+    case ExecOpKind::kEmbeddingBag:
+      return dev().embedding_forward(op, w, bag_indices(op, setup_.seed, stash.first, rows), rows, mem_);
     case ExecOpKind::kAttention: {
       const Tensor x = in.size() == 1 ? in.front() : concat(in, mem_);
-      return attention_forward(op, w, x, &stash.attention[op.id], mem_);
+      return dev().attention_forward(op, w, x, &stash.attention[op.id], mem_);
     }
     case ExecOpKind::kLinear: break;
   }
   const Tensor x = in.size() == 1 ? in.front() : concat(in, mem_);
-  Tensor y = linear_forward(op, w, *x, mem_);
+  Tensor y = dev().linear_forward(op, w, *x, mem_);
   stash.x[op.id] = x;
   stash.y[op.id] = y;
   return y;
@@ -87,15 +89,14 @@ Tensor StageRunner::output_grad(const ExecOp& op, const std::map<std::size_t, Te
                                 const EdgeTensors& out_grads, const Stash& stash) {
   Tensor dy;
   const auto add = [&](const Buffer& g) {
-    if (!dy) dy = copy_of(g, mem_); else add_into(dy->data(), g.data(), dy->size());
+    if (!dy) dy = copy_of(g, mem_); else dev().add_into(dy->data(), g.data(), dy->size());
   };
   for (const auto e : op.out_edges) add(in_stage(model_.edges[e].to) ? *local.at(e) : *out_grads.at(e));
   if (op.sink) {
     // d/dy of 0.5 * sum(y^2) / mini_batch, added in place.
     const Buffer& y = *stash.y.at(op.id);
     if (!dy) dy = std::make_shared<Buffer>(mem_, y.rows(), y.cols());
-    const float inv = 1.0f / static_cast<float>(setup_.mini_batch);
-    for (std::size_t i = 0; i < y.size(); ++i) dy->data()[i] += y.data()[i] * inv;
+    dev().add_scaled(dy->data(), y.data(), 1.0f / static_cast<float>(setup_.mini_batch), y.size());
   }
   return dy;
 }
@@ -109,7 +110,9 @@ std::vector<Tensor> StageRunner::run_backward(const ExecOp& op, const Tensor& dy
     case ExecOpKind::kConcat: return split_columns(*dy, widths, mem_);
     case ExecOpKind::kInput:
     case ExecOpKind::kEmbeddingBag: {
-      if (op.kind == ExecOpKind::kEmbeddingBag && !split) embedding_backward(op, setup_.seed, *dy, stash.first, g);
+      if (op.kind == ExecOpKind::kEmbeddingBag && !split) {
+        dev().embedding_backward(op, bag_indices(op, setup_.seed, stash.first, dy->rows()), *dy, g);
+      }
       if (split) stash.dy[op.id] = dy;
       std::vector<Tensor> zeros;
       for (const auto width : widths) zeros.push_back(std::make_shared<Buffer>(mem_, dy->rows(), static_cast<std::size_t>(width)));
@@ -122,11 +125,11 @@ std::vector<Tensor> StageRunner::run_backward(const ExecOp& op, const Tensor& dy
   if (op.kind == ExecOpKind::kAttention) {
     const AttentionStash& a = stash.attention.at(op.id);
     Tensor dqkv;
-    dx = attention_backward_input(op, w, a, *dy, &dqkv, g, mem_);
-    if (split) stash.dqkv[op.id] = dqkv; else attention_backward_weight(op, w, a, *dy, *dqkv, g, mem_);
+    dx = dev().attention_backward_input(op, w, a, *dy, &dqkv, g, mem_);
+    if (split) stash.dqkv[op.id] = dqkv; else dev().attention_backward_weight(op, w, a, *dy, *dqkv, g, mem_);
   } else {
-    dx = linear_backward_input(op, w, *stash.x.at(op.id), *stash.y.at(op.id), *dy, g, mem_);
-    if (!split) linear_backward_weight(op, w, *stash.x.at(op.id), *dy, g, mem_);
+    dx = dev().linear_backward_input(op, w, *stash.x.at(op.id), *stash.y.at(op.id), *dy, g, mem_);
+    if (!split) dev().linear_backward_weight(op, w, *stash.x.at(op.id), *dy, g, mem_);
   }
   if (split) stash.dy[op.id] = dy;
   if (widths.size() == 1) return {dx};
@@ -166,11 +169,12 @@ void StageRunner::weight_grad(std::int64_t mb) {
     float* g = grads_.data() + offset_[id];
     const float* w = weights_.data() + offset_[id];
     if (op.kind == ExecOpKind::kLinear) {
-      linear_backward_weight(op, w, *stash.x.at(id), *stash.dy.at(id), g, mem_);
+      dev().linear_backward_weight(op, w, *stash.x.at(id), *stash.dy.at(id), g, mem_);
     } else if (op.kind == ExecOpKind::kAttention) {
-      attention_backward_weight(op, w, stash.attention.at(id), *stash.dy.at(id), *stash.dqkv.at(id), g, mem_);
+      dev().attention_backward_weight(op, w, stash.attention.at(id), *stash.dy.at(id), *stash.dqkv.at(id), g, mem_);
     } else if (op.kind == ExecOpKind::kEmbeddingBag) {
-      embedding_backward(op, setup_.seed, *stash.dy.at(id), stash.first, g);
+      const Buffer& dy = *stash.dy.at(id);
+      dev().embedding_backward(op, bag_indices(op, setup_.seed, stash.first, dy.rows()), dy, g);
     }
   }
   stash_.erase(mb);
@@ -178,18 +182,19 @@ void StageRunner::weight_grad(std::int64_t mb) {
 
 void StageRunner::optimizer_step() {
   ++steps_;
-  apply_optimizer(setup_.optimizer, steps_, weights_.data(), grads_.data(), state1_.data(), state2_.data(),
-                  weights_.size());  // also clears the gradients
+  dev().optimizer_step(optimizer_kind(setup_.optimizer), steps_, weights_.data(), grads_.data(), state1_.data(),
+                       state2_.data(), weights_.size());  // also clears the gradients
 }
 
 std::vector<float> StageRunner::op_weights(model::OpId op) const {
-  const float* w = weights_.data() + offset_.at(op);
-  return {w, w + model_.ops[op].parameters};
+  std::vector<float> out(static_cast<std::size_t>(model_.ops[op].parameters));
+  dev().download(out.data(), weights_.data() + offset_.at(op), out.size());
+  return out;
 }
 
 void StageRunner::set_op_weights(model::OpId op, const std::vector<float>& values) {
   GPPSIM_CHECK(values.size() == static_cast<std::size_t>(model_.ops[op].parameters), "wrong number of weights");
-  std::copy(values.begin(), values.end(), weights_.data() + offset_.at(op));
+  dev().upload(weights_.data() + offset_.at(op), values.data(), values.size());
 }
 
 double StageRunner::loss(std::int64_t mb) const {
@@ -197,7 +202,7 @@ double StageRunner::loss(std::int64_t mb) const {
   for (const auto id : stage_.ops) {
     if (!model_.ops[id].sink) continue;
     const Buffer& y = *stash_.at(mb).y.at(id);
-    for (std::size_t i = 0; i < y.size(); ++i) sum += 0.5 * static_cast<double>(y.data()[i]) * y.data()[i];
+    sum += 0.5 * dev().sum_squares(y.data(), y.size());
   }
   return sum / static_cast<double>(setup_.mini_batch);
 }

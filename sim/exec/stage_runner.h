@@ -65,6 +65,7 @@ class StageRunner {
   std::vector<Tensor> run_backward(const ExecOp& op, const Tensor& dy, Stash& stash, bool split);
   void run_weight_grad(const ExecOp& op, const Stash& stash);
   [[nodiscard]] bool in_stage(model::OpId op) const;
+  [[nodiscard]] Device& dev() const { return mem_.device(); }
 
   const ExecModel& model_;
   const plan::Stage& stage_;
