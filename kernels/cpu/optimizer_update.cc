@@ -5,9 +5,7 @@
 namespace gppsim::kernels {
 namespace {
 
-constexpr float kSgdRate = 0.01f;
-constexpr float kMomentum = 0.9f;
-constexpr float kAdamRate = 0.001f, kBeta1 = 0.9f, kBeta2 = 0.999f, kEps = 1e-8f;
+constexpr float kBeta1 = kAdamBeta1, kBeta2 = kAdamBeta2, kEps = kAdamEps;
 
 void adam(std::int64_t step, float* w, float* g, float* s1, float* s2, std::size_t n) {
   const auto t = static_cast<float>(step);
@@ -53,7 +51,7 @@ void optimizer_step(OptimizerKind kind, std::int64_t step, float* w, float* g, f
     }
   } else if (kind == OptimizerKind::kMomentum) {
     for (std::size_t i = 0; i < n; ++i) {
-      s1[i] = kMomentum * s1[i] + g[i];
+      s1[i] = kMomentumDecay * s1[i] + g[i];
       w[i] -= kSgdRate * s1[i];
       g[i] = 0.0f;
     }

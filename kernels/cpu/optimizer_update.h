@@ -12,6 +12,11 @@
 
 namespace gppsim::kernels {
 
+/// The rules' constants (every device's update uses these).
+inline constexpr float kSgdRate = 0.01f;
+inline constexpr float kMomentumDecay = 0.9f;
+inline constexpr float kAdamRate = 0.001f, kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEps = 1e-8f;
+
 /// Which update rule.
 enum class OptimizerKind { kSgd, kMomentum, kAdam };
 

@@ -21,26 +21,31 @@
 #include "sim/core/errors.h"
 #include "sim/core/read_text_file.h"
 #include "sim/experiment/evaluate.h"
+#ifdef GPPSIM_HAVE_CUDA_EXEC
+#include "sim/exec_cuda/cuda_device.h"
+#endif
 #include "sim/report/comparison.h"
 #include "sim/report/outputs.h"
 
 namespace gppsim::cli {
 namespace {
 
-// Calibrates with as many processes at once as the run has ranks (up to the cores): a rank's
-// kernels run while every other rank's do, on shared caches, memory and (often) physical cores.
+// Calibrates the device exec will run on. On the CPU, with as many processes at once as the run
+// has ranks (up to the cores): a rank's kernels run while every other rank's do, on shared
+// caches, memory and (often) physical cores. A GPU is calibrated alone (kernels/cuda).
 std::filesystem::path ensure_profile(const CrosscheckOptions& o, const std::filesystem::path& dir, int ranks,
                                      std::ostream& out) {
   if (!o.profile.empty()) return o.profile;
   CalibrateOptions c;
-  c.backend = "cpu";
+  c.backend = o.device;
   c.quick = o.quick_calibration;
   c.out = dir / "profile.yaml";
-  c.name = "crosscheck-cpu";
+  c.name = "crosscheck-" + o.device;
   c.pingpong_binary = o.self.parent_path() / "gppsim_mpi_pingpong";
-  c.concurrent = std::clamp(ranks, 1, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  out << fmt::format("calibrating this machine's CPU (no --profile given), {} process{} at once\n", c.concurrent,
-                     c.concurrent == 1 ? "" : "es");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.concurrent = o.device == "cpu" ? std::clamp(ranks, 1, cores) : 1;
+  out << fmt::format("calibrating this machine's {} (no --profile given), {} process{} at once\n",
+                     o.device == "cpu" ? "CPU" : "GPU", c.concurrent, c.concurrent == 1 ? "" : "es");
   if (const int code = run_calibrate(c, out); code != 0) {
     throw core::PlanError(fmt::format("calibration failed with exit code {}", code));
   }
@@ -70,6 +75,15 @@ plan::Strategy choose(const CrosscheckOptions& o, const config::Scenario& sc, st
   return *planned.result.strategy;
 }
 
+// GPUs this process sees (0 in a build without the CUDA backend).
+int visible_gpus() {
+#ifdef GPPSIM_HAVE_CUDA_EXEC
+  return exec::cuda_device_count();
+#else
+  return 0;
+#endif
+}
+
 std::string quoted(const std::filesystem::path& p) { return "'" + std::filesystem::absolute(p).string() + "'"; }
 
 // Runs `gppsim exec` under mpirun; returns its exit status (the log is in dir/exec.log). Open
@@ -81,10 +95,10 @@ int run_mpirun(const CrosscheckOptions& o, int ranks, bool oversubscribe, const 
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 "
       "OMPI_MCA_orte_tmpdir_base=\"${{OMPI_MCA_orte_tmpdir_base:-{}}}\" "
       "ASAN_OPTIONS=\"${{ASAN_OPTIONS}}:detect_leaks=0\" timeout {:.0f} {} -np {} {} {} {} exec {} --strategy {} "
-      "--out {} --iterations {} --warmup {} --time-limit {:.0f} > {} 2>&1",
+      "--out {} --iterations {} --warmup {} --time-limit {:.0f} --device {} > {} 2>&1",
       session.string(), o.time_limit_s + 30.0, o.mpirun, ranks, oversubscribe ? "--oversubscribe" : "", o.mpirun_args, quoted(o.self),
       quoted(o.scenario), quoted(dir / "strategy.yaml"), quoted(dir / "measured"), o.iterations, o.warmup,
-      o.time_limit_s, quoted(dir / "exec.log"));
+      o.time_limit_s, o.device, quoted(dir / "exec.log"));
   const int status = std::system(command.c_str());
   std::filesystem::remove_all(session);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
@@ -127,14 +141,16 @@ int run_crosscheck(const CrosscheckOptions& o, std::ostream& out) {
                               report::chrome_trace_json(sim.tasks, sim.trace, hw::Topology(sc.cluster)));
   const int ranks = sc.cluster.num_devices();
   const bool over = ranks > static_cast<int>(std::thread::hardware_concurrency());
+  const bool shared = over || (o.device == "cuda" && ranks > visible_gpus());
   out << fmt::format("simulated {:.3f} ms per iteration; running {} MPI ranks{}\n",
-                     1e3 * sim.trace.makespan().seconds().value(), ranks, over ? " (oversubscribed)" : "");
+                     1e3 * sim.trace.makespan().seconds().value(), ranks,
+                     shared ? fmt::format(" (oversubscribed: more ranks than {})", over ? "cores" : "GPUs") : "");
   if (const int code = run_mpirun(o, ranks, over, dir); code != 0) {
     std::cerr << fmt::format("gppsim crosscheck: the real run failed (exit {}); the end of {}:\n{}\n", code,
                              (dir / "exec.log").string(), tail_of(dir / "exec.log"));
     return code == 2 || code == 3 ? code : 1;
   }
-  report::ComparisonInfo ci{sc.name, sc.cluster.profile->name, ranks, over, {}};
+  report::ComparisonInfo ci{sc.name, sc.cluster.profile->name, ranks, shared, o.device, {}};
   const schedule::Trace measured = read_measured(dir / "measured" / "timings.json", &ci.measured_iterations_s);
   const auto c = report::compare_traces(strategy, sim.tasks, sim.trace, measured);
   core::write_file_atomically(dir / "comparison.json", report::comparison_json(c, ci));

@@ -24,6 +24,9 @@
 #include "sim/exec/run.h"
 #include "sim/report/outputs.h"
 #include "sim/schedule/lower.h"
+#ifdef GPPSIM_HAVE_CUDA_EXEC
+#include "sim/exec_cuda/cuda_device.h"
+#endif
 
 namespace gppsim::cli {
 namespace {
@@ -102,13 +105,38 @@ int write_outputs(const ExecOptions& o, const config::Scenario& sc, const plan::
   return 0;
 }
 
+// Where this rank computes: the CPU (null), or the GPU of its node-local rank; ranks beyond a
+// node's GPUs share them round-robin, which the first rank of the node reports.
+std::unique_ptr<exec::Device> make_device(const std::string& kind) {
+  if (kind == "cpu") return nullptr;
+#ifdef GPPSIM_HAVE_CUDA_EXEC
+  const int gpus = exec::cuda_device_count();
+  if (gpus == 0) {
+    throw core::ConfigError(core::SourceLocation{},
+                            "--device cuda: this process sees no CUDA device (no GPU, no driver, or "
+                            "CUDA_VISIBLE_DEVICES hides them); run with --device cpu or on a GPU node");
+  }
+  const int local = exec::local_rank(), ranks = exec::local_size();
+  if (local == 0 && ranks > gpus) {
+    std::cerr << fmt::format("gppsim exec: {} ranks share {} GPU{} on this node; their kernels contend, so measured "
+                             "times exceed a run with one GPU per rank\n", ranks, gpus, gpus == 1 ? "" : "s");
+  }
+  return exec::make_cuda_device(local % gpus);
+#else
+  throw core::ConfigError(core::SourceLocation{}, "--device cuda: this gppsim was built without CUDA (CMake found "
+                                                  "no nvcc when it was configured); run with --device cpu");
+#endif
+}
+
 int exec_ranks(const ExecOptions& o, std::ostream& out) {
   const auto wall_start = std::chrono::steady_clock::now();
   const config::Scenario sc = config::load_scenario(o.scenario);
   const plan::Strategy strategy = config::load_strategy(o.strategy, sc);
   exec::check_same_inputs(core::fnv1a64(core::read_text_file(o.scenario, "scenario") + '\0' +
                                         core::read_text_file(o.strategy, "strategy") + '\0' +
-                                        fmt::format("{} {} {} {}", o.iterations, o.warmup, o.seed, o.dump_weights)));
+                                        fmt::format("{} {} {} {} {}", o.iterations, o.warmup, o.seed,
+                                                    o.dump_weights, o.device)));
+  const std::unique_ptr<exec::Device> device = make_device(o.device);
   const auto sched = schedule::make_schedule(strategy, sc.training.mini_batch);
   const auto tasks = schedule::lower(strategy, sched, sc.model.graph, sc.training.mini_batch, sc.cluster.num_devices());
   exec::ExecOptions eo;
@@ -116,9 +144,11 @@ int exec_ranks(const ExecOptions& o, std::ostream& out) {
   eo.iterations = o.iterations;
   eo.warmup = o.warmup;
   eo.collect_weights = o.dump_weights;
+  eo.device = device.get();
   const exec::ExecResult r = exec::run_on_ranks(sc.model, strategy, tasks, eo);
   if (!r.root) return kExitOk;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  out << fmt::format("rank 0 ran on {}\n", device ? device->name() : exec::cpu_device().name());
   return write_outputs(o, sc, strategy, sched, tasks, r, wall, out);
 }
 

@@ -80,6 +80,8 @@ int run(int argc, char** argv) {
   exec_cmd->add_option("--time-limit", exec.time_limit_s, "seconds; past this every rank ends with an error")
       ->check(CLI::PositiveNumber);
   exec_cmd->add_flag("--dump-weights", exec.dump_weights, "also write weights.json after the run");
+  exec_cmd->add_option("--device", exec.device, "where each rank computes: cpu, or cuda (the GPU of its local rank)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
 
   gppsim::cli::CrosscheckOptions cross;
   auto* cross_cmd = app.add_subcommand("crosscheck", "calibrate -> plan -> simulate -> exec (mpirun) -> compare");
@@ -93,6 +95,8 @@ int run(int argc, char** argv) {
   cross_cmd->add_option("--mpirun-args", cross.mpirun_args, "extra mpirun arguments, e.g. '--hostfile hosts'");
   cross_cmd->add_option("--time-limit", cross.time_limit_s, "seconds for the real run")->check(CLI::PositiveNumber);
   cross_cmd->add_flag("--quick-calibration", cross.quick_calibration, "calibrate with the quick sweep");
+  cross_cmd->add_option("--device", cross.device, "exec's device: cpu, or cuda (then calibrates the GPU)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
 
   try {
     app.parse(argc, argv);

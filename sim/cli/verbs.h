@@ -77,6 +77,7 @@ struct ExecOptions {
   std::uint64_t seed = 1;
   double time_limit_s = 600.0;     ///< each rank ends the job past this
   bool dump_weights = false;       ///< also write weights.json (every stage's weights per device)
+  std::string device = "cpu";      ///< cpu | cuda (each rank takes a GPU of its node, by local rank)
 };
 
 /// Runs the plan on the MPI ranks of the job (MPI is initialised and finalised here); rank 0
@@ -96,6 +97,7 @@ struct CrosscheckOptions {
   int warmup = 2;
   double time_limit_s = 600.0;
   bool quick_calibration = false;
+  std::string device = "cpu";       ///< exec's --device; cuda also calibrates with the cuda backend
 };
 
 /// Calibrates (or reads a profile), plans, simulates on the profile, runs the plan under mpirun

@@ -6,11 +6,13 @@
 
 namespace gppsim::exec {
 
-/// Host memory and CPU kernels; stateless, so one instance serves the whole process.
-class CpuDevice final : public Device {
+/// Host memory and CPU kernels; stateless, so one instance serves the whole process. A GPU's
+/// staging device derives from it with page-locked allocations.
+class CpuDevice : public Device {
  public:
   [[nodiscard]] std::string name() const override { return "cpu"; }
   [[nodiscard]] bool host_memory() const override { return true; }
+  [[nodiscard]] Device& staging() override { return *this; }
   float* allocate(std::size_t floats) override;
   void release(float* p, std::size_t floats) noexcept override;
   void copy(float* dst, const float* src, std::size_t floats) override;

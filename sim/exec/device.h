@@ -34,6 +34,9 @@ class Device {
   [[nodiscard]] virtual std::string name() const = 0;
   /// Whether device pointers are host pointers (then messages need no staging copies).
   [[nodiscard]] virtual bool host_memory() const = 0;
+  /// The host-memory device whose buffers stage this device's messages and all-reduces (a GPU's
+  /// is page-locked host memory, which its copies reach at full speed). The CPU is its own.
+  [[nodiscard]] virtual Device& staging() = 0;
 
   /// `floats` zeroed floats of device memory (null for 0 on devices that allow it).
   virtual float* allocate(std::size_t floats) = 0;

@@ -111,6 +111,32 @@ std::size_t eager_limit_bytes() {
   return end != value && *end == '\0' ? static_cast<std::size_t>(bytes) : 0;
 }
 
+namespace {
+
+// The ranks sharing this rank's node (split once, kept for the process).
+MPI_Comm node_comm() {
+  static MPI_Comm comm = [] {
+    MPI_Comm c = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &c);
+    return c;
+  }();
+  return comm;
+}
+
+}  // namespace
+
+int local_rank() {
+  int r = 0;
+  MPI_Comm_rank(node_comm(), &r);
+  return r;
+}
+
+int local_size() {
+  int n = 1;
+  MPI_Comm_size(node_comm(), &n);
+  return n;
+}
+
 double wall_seconds() { return MPI_Wtime(); }
 
 }  // namespace gppsim::exec

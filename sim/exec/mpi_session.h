@@ -42,6 +42,10 @@ std::vector<double> clock_offsets(int rounds);
 /// its sender's progress).
 std::size_t eager_limit_bytes();
 
+/// This rank's index among the ranks on its node, and how many ranks its node runs.
+int local_rank();
+int local_size();
+
 /// Seconds on this rank's MPI clock.
 double wall_seconds();
 

@@ -29,7 +29,8 @@ RankRuntime::RankRuntime(const ExecModel& model, const plan::Strategy& strategy,
       tasks_(tasks),
       boundary_(make_stage_boundary(strategy, model)),
       rank_(rank),
-      mem_(device) {
+      mem_(device),
+      host_mem_(device.staging()) {
   for (const auto& st : strategy.stages) {
     if (std::find(st.devices.begin(), st.devices.end(), rank) == st.devices.end()) continue;
     runners_[st.id] = std::make_unique<StageRunner>(model_, st, boundary_, setup, mem_);

@@ -92,7 +92,7 @@ class RankRuntime {
   StageBoundary boundary_;
   int rank_;
   MemoryCounter mem_;
-  MemoryCounter host_mem_;  // staging buffers of a device without host memory
+  MemoryCounter host_mem_;  // staging buffers of a device without host memory (its staging())
   std::map<int, std::unique_ptr<StageRunner>> runners_;
   std::map<int, MPI_Comm> stage_comm_;
   std::map<schedule::TaskId, int> tag_;                            // transfers from or to this rank

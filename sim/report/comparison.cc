@@ -56,6 +56,7 @@ std::string comparison_json(const Comparison& c, const ComparisonInfo& info) {
   j["profile"] = info.profile;
   j["ranks"] = info.ranks;
   j["oversubscribed"] = info.oversubscribed;
+  j["device"] = info.device;
   j["simulated_iteration_time_s"] = c.simulated_iteration_s;
   j["measured_iteration_time_s"] = c.measured_iteration_s;
   j["relative_error"] = c.relative_error;
@@ -81,8 +82,8 @@ std::string comparison_markdown(const Comparison& c, const ComparisonInfo& info)
                     info.profile, 1e3 * c.simulated_iteration_s, info.ranks, 1e3 * c.measured_iteration_s,
                     info.measured_iterations_s.size(), percent(c.relative_error));
   if (info.oversubscribed) {
-    md += "The ranks outnumbered this machine's cores, so they shared cores: the measured times say little about "
-          "the prediction and are not judged.\n\n";
+    md += fmt::format("The ranks outnumbered this machine's {0}, so they shared {0}: the measured times say little "
+                      "about the prediction and are not judged.\n\n", info.device == "cuda" ? "GPUs" : "cores");
   }
   md += "| stage | simulated busy | measured busy | error |\n|---|---|---|---|\n";
   for (const auto& s : c.stages) {

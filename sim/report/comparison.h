@@ -42,7 +42,8 @@ struct ComparisonInfo {
   std::string scenario;
   std::string profile;             ///< the device profile the simulation used
   int ranks = 0;
-  bool oversubscribed = false;     ///< more ranks than cores: measured times are not judged
+  bool oversubscribed = false;     ///< more ranks than cores (or GPUs): measured times are not judged
+  std::string device = "cpu";      ///< where the ranks computed: cpu | cuda
   std::vector<double> measured_iterations_s;
 };
 

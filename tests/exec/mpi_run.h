@@ -3,6 +3,7 @@
 // what it wrote. Ranks beyond this machine's cores run oversubscribed (numerics only).
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -61,7 +62,11 @@ inline Result mpirun(int ranks, const std::string& tail) {
   return r;
 }
 
-/// The gppsim executable under test.
-inline std::string binary() { return GPPSIM_BINARY; }
+/// The gppsim executable under test: $GPPSIM_TEST_BINARY when set (tests run on a machine where
+/// the build folder is not), else the one built beside the tests.
+inline std::string binary() {
+  const char* env = std::getenv("GPPSIM_TEST_BINARY");
+  return env != nullptr && *env != '\0' ? env : GPPSIM_BINARY;
+}
 
 }  // namespace gppsim::exec::testing
