@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -102,6 +103,15 @@ TEST(ExecFaults, ARunPastItsTimeLimitEnds) {
                                                     testing::scratch("limit").string()));
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("passed its time limit of 0.5 s"), std::string::npos) << r.out;
+}
+
+// Without a usable GPU (none on the machine, or a build without CUDA) --device cuda is a bad
+// input that says why: never a silent run on the CPU.
+TEST(ExecFaults, DeviceCudaWithoutAGpuIsABadInput) {
+  if (std::system("nvidia-smi -L > /dev/null 2>&1") == 0) GTEST_SKIP() << "this machine has a GPU";
+  const auto r = mpirun(2, exec_args("chain-2", "--device cuda --out " + testing::scratch("nogpu").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--device cuda: this"), std::string::npos) << r.out;
 }
 
 TEST(ExecFaults, ProfiledOpsAreRejectedByName) {
