@@ -24,26 +24,41 @@ std::unique_ptr<Device> make_cuda_device(int ordinal) { return std::make_unique<
 
 namespace cuda {
 
+float* BlockCache::take(std::size_t floats) {
+  const auto it = free_.find(floats);
+  if (it == free_.end()) return nullptr;
+  float* p = it->second;
+  free_.erase(it);
+  return p;
+}
+
+std::vector<float*> BlockCache::drop_free() {
+  std::vector<float*> out;
+  for (const auto& [size, p] : free_) {
+    out.push_back(p);
+    blocks_.erase(std::find(blocks_.begin(), blocks_.end(), p));
+  }
+  free_.clear();
+  return out;
+}
+
 PinnedHostDevice::~PinnedHostDevice() {
-  for (float* p : blocks_) (void)cudaFreeHost(p);
+  for (float* p : cache_.blocks()) (void)cudaFreeHost(p);
 }
 
 float* PinnedHostDevice::allocate(std::size_t floats) {
   if (floats == 0) return nullptr;
-  float* p = nullptr;
-  if (const auto it = cache_.find(floats); it != cache_.end()) {
-    p = it->second;
-    cache_.erase(it);
-  } else {
+  float* p = cache_.take(floats);
+  if (p == nullptr) {
     GPPSIM_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&p), floats * sizeof(float)));
-    blocks_.push_back(p);
+    cache_.adopt(p);
   }
   std::fill(p, p + floats, 0.0f);
   return p;
 }
 
 void PinnedHostDevice::release(float* p, std::size_t floats) noexcept {
-  if (p != nullptr) cache_.emplace(floats, p);  // host memory: free for reuse at once
+  if (p != nullptr) cache_.put(floats, p);  // host memory: free for reuse at once
 }
 
 CudaDevice::CudaDevice(int ordinal) : ordinal_(ordinal) {
@@ -60,40 +75,33 @@ CudaDevice::CudaDevice(int ordinal) : ordinal_(ordinal) {
 CudaDevice::~CudaDevice() {
   (void)cudaSetDevice(ordinal_);
   (void)cudaStreamSynchronize(stream_);
-  for (float* p : blocks_) (void)cudaFree(p);
+  for (float* p : cache_.blocks()) (void)cudaFree(p);
   (void)cudaFree(ones_);
   (void)cudaFree(index_);
-  (void)cudaFree(static_cast<void*>(pointers_));
+  (void)cudaFree(pointers_);
   (void)cublasDestroy(blas_);
   (void)cudaStreamDestroy(stream_);
 }
 
 float* CudaDevice::allocate(std::size_t floats) {
   if (floats == 0) return nullptr;
-  float* p = nullptr;
-  if (const auto it = cache_.find(floats); it != cache_.end()) {
-    p = it->second;
-    cache_.erase(it);
-  } else {
+  float* p = cache_.take(floats);
+  if (p == nullptr) {
     if (cudaMalloc(&p, floats * sizeof(float)) != cudaSuccess) {
-      // Return the cache to the driver and try once more before giving up.
+      // Return the freed blocks to the driver and try once more before giving up.
       (void)cudaGetLastError();
       synchronize();
-      for (const auto& [size, block] : cache_) {
-        (void)cudaFree(block);
-        blocks_.erase(std::find(blocks_.begin(), blocks_.end(), block));
-      }
-      cache_.clear();
+      for (float* block : cache_.drop_free()) (void)cudaFree(block);
       GPPSIM_CUDA_CHECK(cudaMalloc(&p, floats * sizeof(float)));
     }
-    blocks_.push_back(p);
+    cache_.adopt(p);
   }
   GPPSIM_CUDA_CHECK(cudaMemsetAsync(p, 0, floats * sizeof(float), stream_));
   return p;
 }
 
 void CudaDevice::release(float* p, std::size_t floats) noexcept {
-  if (p != nullptr) cache_.emplace(floats, p);  // reused in stream order: later work runs after earlier work
+  if (p != nullptr) cache_.put(floats, p);  // reused in stream order: later work runs after earlier work
 }
 
 void CudaDevice::copy(float* dst, const float* src, std::size_t floats) {
@@ -150,20 +158,24 @@ void CudaDevice::optimizer_step(kernels::OptimizerKind kind, std::int64_t step, 
   adam(stream_, w, g, s1, s2, n, rate, inv_c2, kernels::kAdamBeta1, kernels::kAdamBeta2, kernels::kAdamEps);
 }
 
+void CudaDevice::reserve_scratch(void** p, std::size_t* capacity, std::size_t bytes) {
+  if (bytes <= *capacity) return;
+  synchronize();
+  GPPSIM_CUDA_CHECK(cudaFree(*p));
+  *p = nullptr;
+  *capacity = 0;
+  GPPSIM_CUDA_CHECK(cudaMalloc(p, bytes));
+  *capacity = bytes;
+}
+
 const std::int32_t* CudaDevice::device_index(const std::vector<std::int32_t>& index) {
-  if (index.size() > index_size_) {
-    synchronize();
-    GPPSIM_CUDA_CHECK(cudaFree(index_));
-    index_ = nullptr;
-    GPPSIM_CUDA_CHECK(cudaMalloc(&index_, index.size() * sizeof(std::int32_t)));
-    index_size_ = index.size();
-  }
-  if (!index.empty()) {
-    GPPSIM_CUDA_CHECK(cudaMemcpyAsync(index_, index.data(), index.size() * sizeof(std::int32_t),
-                                      cudaMemcpyHostToDevice, stream_));
+  const std::size_t bytes = index.size() * sizeof(std::int32_t);
+  reserve_scratch(&index_, &index_bytes_, bytes);
+  if (bytes != 0) {
+    GPPSIM_CUDA_CHECK(cudaMemcpyAsync(index_, index.data(), bytes, cudaMemcpyHostToDevice, stream_));
     synchronize();  // the next call rewrites the scratch array
   }
-  return index_;
+  return static_cast<const std::int32_t*>(index_);
 }
 
 Tensor CudaDevice::embedding_forward(const ExecOp& op, const float* table, const std::vector<std::int32_t>& index,

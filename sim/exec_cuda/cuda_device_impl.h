@@ -18,6 +18,23 @@
 
 namespace gppsim::exec::cuda {
 
+/// Blocks of one allocator: those freed, kept per size for reuse, and every block it ever made
+/// (which its owner frees at the end).
+class BlockCache {
+ public:
+  /// A freed block of exactly `floats`, or null.
+  float* take(std::size_t floats);
+  void put(std::size_t floats, float* p) { free_.emplace(floats, p); }
+  void adopt(float* p) { blocks_.push_back(p); }
+  /// Forgets the freed blocks and returns them (for the owner to give back to the driver).
+  std::vector<float*> drop_free();
+  [[nodiscard]] const std::vector<float*>& blocks() const { return blocks_; }
+
+ private:
+  std::multimap<std::size_t, float*> free_;
+  std::vector<float*> blocks_;
+};
+
 /// Page-locked host memory for a GPU's message and all-reduce staging (cached per size like the
 /// GPU's own blocks); otherwise the CPU device.
 class PinnedHostDevice final : public CpuDevice {
@@ -31,8 +48,7 @@ class PinnedHostDevice final : public CpuDevice {
   void release(float* p, std::size_t floats) noexcept override;
 
  private:
-  std::multimap<std::size_t, float*> cache_;
-  std::vector<float*> blocks_;
+  BlockCache cache_;
 };
 
 class CudaDevice final : public Device {
@@ -102,6 +118,9 @@ class CudaDevice final : public Device {
   /// Attention's backward through the heads: dQKV from dCtx.
   void heads_backward(const ExecOp& op, std::size_t samples, const float* qkv, const float* probs, const float* dctx,
                       float* dqkv, MemoryCounter& mem);
+  /// Makes the scratch array *p hold at least `bytes` (it only grows; growing first waits for
+  /// queued work that may still read it).
+  void reserve_scratch(void** p, std::size_t* capacity, std::size_t bytes);
   /// The embedding indices on the device (a scratch array reused between calls).
   const std::int32_t* device_index(const std::vector<std::int32_t>& index);
 
@@ -110,14 +129,14 @@ class CudaDevice final : public Device {
   std::string name_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
-  std::multimap<std::size_t, float*> cache_;  // freed blocks by size in floats
-  std::vector<float*> blocks_;                 // every block ever allocated
-  float* ones_ = nullptr;
-  std::size_t ones_size_ = 0;
-  float** pointers_ = nullptr;  // gemm_heads' operand pointer arrays
-  std::size_t pointers_size_ = 0;
-  std::int32_t* index_ = nullptr;
-  std::size_t index_size_ = 0;
+  BlockCache cache_;
+  // Scratch arrays and their capacities in bytes.
+  void* ones_ = nullptr;  // floats of 1 (column sums)
+  std::size_t ones_bytes_ = 0;
+  void* pointers_ = nullptr;  // gemm_heads' operand pointer arrays
+  std::size_t pointers_bytes_ = 0;
+  void* index_ = nullptr;  // embedding indices
+  std::size_t index_bytes_ = 0;
 };
 
 }  // namespace gppsim::exec::cuda

@@ -49,17 +49,14 @@ void CudaDevice::gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_
 
 void CudaDevice::add_column_sums(const float* m, std::size_t rows, std::size_t cols, float* out) {
   if (rows == 0 || cols == 0) return;
-  if (rows > ones_size_) {
-    synchronize();
-    GPPSIM_CUDA_CHECK(cudaFree(ones_));
-    ones_ = nullptr;
-    GPPSIM_CUDA_CHECK(cudaMalloc(&ones_, rows * sizeof(float)));
-    ones_size_ = rows;
-    fill(stream_, ones_, rows, 1.0f);
+  if (rows * sizeof(float) > ones_bytes_) {
+    reserve_scratch(&ones_, &ones_bytes_, rows * sizeof(float));
+    fill(stream_, static_cast<float*>(ones_), rows, 1.0f);
   }
   const float one = 1.0f;
   // The row-major rows x cols matrix is column-major M^T (cols x rows): out += M^T 1.
-  GPPSIM_CUBLAS_CHECK(cublasSgemv(blas_, CUBLAS_OP_N, I(cols), I(rows), &one, m, I(cols), ones_, 1, &one, out, 1));
+  const auto* ones = static_cast<const float*>(ones_);
+  GPPSIM_CUBLAS_CHECK(cublasSgemv(blas_, CUBLAS_OP_N, I(cols), I(rows), &one, m, I(cols), ones, 1, &one, out, 1));
 }
 
 void CudaDevice::layer_norm_backward(const float* x, std::size_t rows, std::size_t k, const float* gamma,
@@ -121,16 +118,10 @@ void CudaDevice::gemm_heads(bool ta, bool tb, std::size_t m, std::size_t n, std:
                             std::size_t heads) {
   const std::size_t count = samples * heads;
   if (m == 0 || n == 0 || count == 0) return;
-  if (3 * count > pointers_size_) {
-    synchronize();  // earlier GEMMs may still read the old arrays
-    GPPSIM_CUDA_CHECK(cudaFree(static_cast<void*>(pointers_)));
-    pointers_ = nullptr;
-    GPPSIM_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&pointers_), 3 * count * sizeof(float*)));
-    pointers_size_ = 3 * count;
-  }
-  float** pa = pointers_;
-  float** pb = pointers_ + count;
-  float** pc = pointers_ + 2 * count;
+  reserve_scratch(&pointers_, &pointers_bytes_, 3 * count * sizeof(float*));
+  float** pa = static_cast<float**>(pointers_);
+  float** pb = pa + count;
+  float** pc = pa + 2 * count;
   fill_pointers(stream_, a.base, a.sample_stride, a.head_stride, heads, count, pa);
   fill_pointers(stream_, b.base, b.sample_stride, b.head_stride, heads, count, pb);
   fill_pointers(stream_, c.base, c.sample_stride, c.head_stride, heads, count, pc);
