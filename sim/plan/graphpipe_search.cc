@@ -23,7 +23,7 @@ using graphpipe_detail::SeqKind;
 
 int GraphPipeSearch::Impl::seq(int s, int i, int j, int n, int m) {
   if (i == j) return m;
-  if (n <= 0) return kInf;
+  if (n <= 0 || range_hopeless(seq_work(s, i, j), seq_static(s, i, j), n)) return kInf;
   const std::uint64_t key = seq_key(s, i, j, n, m);
   if (const SeqEntry& e = seq_table_.at(key); reusable(e)) return e.value;
   ++states_;
@@ -214,10 +214,27 @@ int GraphPipeSearch::Impl::normalise(int p, int& a, int& h1, int h2) const {
   return h2 == 0 ? branches(p) - 1 : branches(p);
 }
 
+// range_hopeless for branches a..end-1 of p, branch 0 from element h1, the last before h2:
+// the whole branches' sums less branch 0's head and the last branch's tail.
+bool GraphPipeSearch::Impl::branches_hopeless(int p, int a, int h1, int h2, int end, int n) {
+  const int r = branches(p);
+  const int first = first_branch(p), last = last_branch(p);
+  double work = branch_work(p, a, end), statics = branch_static(p, a, end);
+  if (a == 0) {
+    work -= seq_work(first, 0, h1);
+    statics -= seq_static(first, 0, h1);
+  }
+  if (end == r) {
+    work -= seq_work(last, h2, len(last));
+    statics -= seq_static(last, h2, len(last));
+  }
+  return range_hopeless(work, statics, n);
+}
+
 int GraphPipeSearch::Impl::par(int p, int a, int h1, int h2, int n, int m) {
   const int end = normalise(p, a, h1, h2);
   if (a >= end) return m;
-  if (n <= 0) return kInf;
+  if (n <= 0 || branches_hopeless(p, a, h1, h2, end, n)) return kInf;
   const std::uint64_t key = par_key(p, a, h1, h2, n, m);
   if (const ParEntry& e = par_table_.at(key); reusable(e)) return e.value;
   ++states_;

@@ -216,6 +216,42 @@ class GraphPipeSearch::Impl {
     return false;
   }
 
+  // ---- range bounds (graphpipe_search_tables.cc) ------------------------------------------------
+  /// Fills the per-sequence prefix sums of the elements' least work at the current micro-batch.
+  void fill_range_work();
+  /// Least device time per sample of elements [i, j) of node s's sequence at the current
+  /// micro-batch: Σ over their ops of min over degrees d of d (fw + bw)(b / d) / b.
+  [[nodiscard]] double seq_work(int s, int i, int j) const {
+    const auto& w = work_prefix_[static_cast<std::size_t>(s)];
+    return w[static_cast<std::size_t>(j)] - w[static_cast<std::size_t>(i)];
+  }
+  /// Static memory (weights, gradients, optimizer state) of elements [i, j), in bytes.
+  [[nodiscard]] double seq_static(int s, int i, int j) const {
+    const auto& w = static_prefix_[static_cast<std::size_t>(s)];
+    return w[static_cast<std::size_t>(j)] - w[static_cast<std::size_t>(i)];
+  }
+  /// seq_work and seq_static of whole branches a..g-1 of parallel node p.
+  [[nodiscard]] double branch_work(int p, int a, int g) const {
+    const auto& w = branch_work_prefix_[static_cast<std::size_t>(p)];
+    return w[static_cast<std::size_t>(g)] - w[static_cast<std::size_t>(a)];
+  }
+  [[nodiscard]] double branch_static(int p, int a, int g) const {
+    const auto& w = branch_static_prefix_[static_cast<std::size_t>(p)];
+    return w[static_cast<std::size_t>(g)] - w[static_cast<std::size_t>(a)];
+  }
+  /// Prefix sums over each node's children of their whole sequences' `prefix` totals.
+  [[nodiscard]] std::vector<std::vector<double>> child_prefix(const std::vector<std::vector<double>>& prefix) const;
+  /// True when no stage graph of ops with least work `work` and static memory `statics` on at
+  /// most n devices can meet the target: its stages' degrees d_s sum to at most n, so
+  /// max TPS >= Σ d_s TPS_s / n >= work / n (the comparison is recorded in the window), and each
+  /// device holds its stage's static memory, so Σ static <= n · capacity at any target.
+  bool range_hopeless(double work, double statics, int n) {
+    if (statics > static_cast<double>(n) * capacity_bytes_) return true;
+    return !at_most_target(work * kWorkMargin / static_cast<double>(n));
+  }
+  /// Keeps float rounding in the prefix sums from lifting a bound above a true optimum.
+  static constexpr double kWorkMargin = 1.0 - 1e-9;
+
   // ---- memo tables (graphpipe_search_tables.cc) -------------------------------------------------
   static int& slot(std::vector<int>& table, std::size_t size, std::size_t index);
   int& pair_slot(std::vector<std::vector<int>>& tables, int node_id, int length, int i, int k);
@@ -259,6 +295,7 @@ class GraphPipeSearch::Impl {
   void block_with_rest(int s, int j, int q, int n, int m, SeqChoice c, int x, int y, int least,
                        Best<SeqChoice>& best);
   int normalise(int p, int& a, int& h1, int h2) const;
+  bool branches_hopeless(int p, int a, int h1, int h2, int end, int n);
   void split(int p, int a, int h1, int h2, int n, int m, int c, int lo, int hi, Best<ParChoice>& best);
   void groups(int p, int a, int h2, int end, int lo, int n, int m, Best<ParChoice>& best);
 
@@ -289,6 +326,11 @@ class GraphPipeSearch::Impl {
   graphpipe_detail::Interval root_window_;  ///< of the root after the last solve()
   double slowest_ = 0.0;                    ///< the largest TPS emitted by the last reconstruction
   std::vector<std::vector<int>> elements_;  ///< tree_.sequence(node), cached
+  std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op]: (fw + bw) per tabulated size
+  std::vector<std::vector<double>> work_prefix_;    ///< [node]: prefix sums of seq_work at b_
+  std::vector<std::vector<double>> static_prefix_;  ///< [node]: prefix sums of static bytes
+  std::vector<std::vector<double>> branch_work_prefix_, branch_static_prefix_;  ///< [node]: over its children
+  double capacity_bytes_ = 0.0;
   std::vector<int> canon_;                  ///< interchangeable_nodes(tree_, est_)
   std::vector<graphpipe_detail::Unit> units_;
   std::vector<std::vector<int>> seq_ids_, seg_ids_, par_ids_, group_ids_;

@@ -28,6 +28,18 @@ GraphPipeSearch::Impl::Impl(const SpTree& tree, const StageEstimator& estimator)
       levels_(log2_of(std::bit_floor(static_cast<unsigned>(n_dev_))) + 1),
       canon_(interchangeable_nodes(tree, estimator)) {
   for (std::size_t v = 0; v < tree.nodes.size(); ++v) elements_.push_back(tree.sequence(static_cast<int>(v)));
+  const std::size_t ops = estimator.graph().num_ops();
+  for (std::size_t op = 0; op < ops; ++op) op_compute_.push_back(estimator.load({static_cast<model::OpId>(op)}).compute);
+  capacity_bytes_ = estimator.capacity().value();
+  static_prefix_.resize(tree.nodes.size());
+  for (std::size_t v = 0; v < tree.nodes.size(); ++v) {
+    auto& prefix = static_prefix_[v];
+    prefix.assign(1, 0.0);
+    for (const int e : elements_[v]) {
+      prefix.push_back(prefix.back() + estimator.static_memory(estimator.load(node(e).ops)).value());
+    }
+  }
+  branch_static_prefix_ = child_prefix(static_prefix_);
   seq_ids_.resize(tree.nodes.size());
   seg_ids_.resize(tree.nodes.size());
   par_ids_.resize(tree.nodes.size());
@@ -40,7 +52,9 @@ std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_ba
   GPPSIM_CHECK(!std::isnan(target.value()), "the target time per sample is NaN");
   // Memo entries carry their own target interval; only a new micro-batch size retires them.
   if (micro_batch != b_) ++epoch_;
+  const bool new_size = micro_batch != b_ || work_prefix_.empty();
   b_ = micro_batch;
+  if (new_size) fill_range_work();
   row_ = static_cast<std::size_t>(log2_of(b_)) * static_cast<std::size_t>(levels_);
   target_ = target.value();
   count_ = est_.mini_batch() / micro_batch;
@@ -188,6 +202,42 @@ void GraphPipeSearch::Impl::fill_least_compute(int u) {
     least = std::min(least, unit.load.compute[index].value() / static_cast<double>(b_));
     point(u, d).least_compute = least;
   }
+}
+
+// ---- range bounds ----------------------------------------------------------------------------
+
+void GraphPipeSearch::Impl::fill_range_work() {
+  std::vector<double> op_work(op_compute_.size(), std::numeric_limits<double>::infinity());
+  for (std::size_t op = 0; op < op_compute_.size(); ++op) {
+    for (std::int64_t d = 1; d <= n_dev_ && d <= b_; d *= 2) {
+      const auto index = static_cast<std::size_t>(log2_of(b_ / d));
+      op_work[op] = std::min(op_work[op], static_cast<double>(d) * op_compute_[op][index].value() /
+                                              static_cast<double>(b_));
+    }
+  }
+  work_prefix_.resize(elements_.size());
+  for (std::size_t v = 0; v < elements_.size(); ++v) {
+    auto& prefix = work_prefix_[v];
+    prefix.assign(1, 0.0);
+    for (const int e : elements_[v]) {
+      double w = 0.0;
+      for (const auto op : node(e).ops) w += op_work[op];
+      prefix.push_back(prefix.back() + w);
+    }
+  }
+  branch_work_prefix_ = child_prefix(work_prefix_);
+}
+
+std::vector<std::vector<double>> GraphPipeSearch::Impl::child_prefix(
+    const std::vector<std::vector<double>>& prefix) const {
+  std::vector<std::vector<double>> out(prefix.size());
+  for (std::size_t v = 0; v < prefix.size(); ++v) {
+    out[v].assign(1, 0.0);
+    for (const int c : node(static_cast<int>(v)).children) {
+      out[v].push_back(out[v].back() + prefix[static_cast<std::size_t>(c)].back());
+    }
+  }
+  return out;
 }
 
 // ---- memo tables -----------------------------------------------------------------------------
