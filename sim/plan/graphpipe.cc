@@ -1,7 +1,6 @@
 #include "sim/plan/graphpipe.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -19,19 +18,11 @@ constexpr double kClimbFactor = 4.0;
 
 double gib(core::Bytes b) { return b.value() / (1024.0 * 1024.0 * 1024.0); }
 
-/// A lower bound on any plan's objective at micro-batch b: a stage of degree d spends at least
-/// Σ_op (fw + bw)(b / d) / (b / d) device-seconds per sample, and the degrees sum to at most N.
+/// A lower bound on any plan's objective at micro-batch b: the ops' least device time per
+/// sample (StageEstimator::least_device_time, op by op) over the N devices.
 double lower_bound(const StageEstimator& est, const std::vector<StageLoad>& per_op, std::int64_t b) {
   double total = 0.0;
-  for (const StageLoad& l : per_op) {
-    double best = std::numeric_limits<double>::infinity();
-    for (std::int64_t d = 1; d <= b && d <= est.devices(); d *= 2) {
-      const std::int64_t s = b / d;
-      const auto index = static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(s)));
-      best = std::min(best, l.compute[index].value() / static_cast<double>(s));
-    }
-    total += best;
-  }
+  for (const StageLoad& l : per_op) total += est.least_device_time(l, b);
   return total / static_cast<double>(est.devices());
 }
 

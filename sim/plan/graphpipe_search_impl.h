@@ -219,26 +219,19 @@ class GraphPipeSearch::Impl {
   // ---- range bounds (graphpipe_search_tables.cc) ------------------------------------------------
   /// Fills the per-sequence prefix sums of the elements' least work at the current micro-batch.
   void fill_range_work();
+  /// Entries [i, j) of node v's row of a prefix-sum table.
+  static double span(const std::vector<std::vector<double>>& prefix, int v, int i, int j) {
+    const auto& w = prefix[static_cast<std::size_t>(v)];
+    return w[static_cast<std::size_t>(j)] - w[static_cast<std::size_t>(i)];
+  }
   /// Least device time per sample of elements [i, j) of node s's sequence at the current
-  /// micro-batch: Σ over their ops of min over degrees d of d (fw + bw)(b / d) / b.
-  [[nodiscard]] double seq_work(int s, int i, int j) const {
-    const auto& w = work_prefix_[static_cast<std::size_t>(s)];
-    return w[static_cast<std::size_t>(j)] - w[static_cast<std::size_t>(i)];
-  }
+  /// micro-batch (StageEstimator::least_device_time, summed op by op).
+  [[nodiscard]] double seq_work(int s, int i, int j) const { return span(work_prefix_, s, i, j); }
   /// Static memory (weights, gradients, optimizer state) of elements [i, j), in bytes.
-  [[nodiscard]] double seq_static(int s, int i, int j) const {
-    const auto& w = static_prefix_[static_cast<std::size_t>(s)];
-    return w[static_cast<std::size_t>(j)] - w[static_cast<std::size_t>(i)];
-  }
+  [[nodiscard]] double seq_static(int s, int i, int j) const { return span(static_prefix_, s, i, j); }
   /// seq_work and seq_static of whole branches a..g-1 of parallel node p.
-  [[nodiscard]] double branch_work(int p, int a, int g) const {
-    const auto& w = branch_work_prefix_[static_cast<std::size_t>(p)];
-    return w[static_cast<std::size_t>(g)] - w[static_cast<std::size_t>(a)];
-  }
-  [[nodiscard]] double branch_static(int p, int a, int g) const {
-    const auto& w = branch_static_prefix_[static_cast<std::size_t>(p)];
-    return w[static_cast<std::size_t>(g)] - w[static_cast<std::size_t>(a)];
-  }
+  [[nodiscard]] double branch_work(int p, int a, int g) const { return span(branch_work_prefix_, p, a, g); }
+  [[nodiscard]] double branch_static(int p, int a, int g) const { return span(branch_static_prefix_, p, a, g); }
   /// Prefix sums over each node's children of their whole sequences' `prefix` totals.
   [[nodiscard]] std::vector<std::vector<double>> child_prefix(const std::vector<std::vector<double>>& prefix) const;
   /// True when no stage graph of ops with least work `work` and static memory `statics` on at
@@ -326,7 +319,7 @@ class GraphPipeSearch::Impl {
   graphpipe_detail::Interval root_window_;  ///< of the root after the last solve()
   double slowest_ = 0.0;                    ///< the largest TPS emitted by the last reconstruction
   std::vector<std::vector<int>> elements_;  ///< tree_.sequence(node), cached
-  std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op]: (fw + bw) per tabulated size
+  std::vector<StageLoad> op_loads_;  ///< [op]: the load of the op alone
   std::vector<std::vector<double>> work_prefix_;    ///< [node]: prefix sums of seq_work at b_
   std::vector<std::vector<double>> static_prefix_;  ///< [node]: prefix sums of static bytes
   std::vector<std::vector<double>> branch_work_prefix_, branch_static_prefix_;  ///< [node]: over its children

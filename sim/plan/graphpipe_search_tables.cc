@@ -29,7 +29,7 @@ GraphPipeSearch::Impl::Impl(const SpTree& tree, const StageEstimator& estimator)
       canon_(interchangeable_nodes(tree, estimator)) {
   for (std::size_t v = 0; v < tree.nodes.size(); ++v) elements_.push_back(tree.sequence(static_cast<int>(v)));
   const std::size_t ops = estimator.graph().num_ops();
-  for (std::size_t op = 0; op < ops; ++op) op_compute_.push_back(estimator.load({static_cast<model::OpId>(op)}).compute);
+  for (std::size_t op = 0; op < ops; ++op) op_loads_.push_back(estimator.load({static_cast<model::OpId>(op)}));
   capacity_bytes_ = estimator.capacity().value();
   static_prefix_.resize(tree.nodes.size());
   for (std::size_t v = 0; v < tree.nodes.size(); ++v) {
@@ -207,14 +207,8 @@ void GraphPipeSearch::Impl::fill_least_compute(int u) {
 // ---- range bounds ----------------------------------------------------------------------------
 
 void GraphPipeSearch::Impl::fill_range_work() {
-  std::vector<double> op_work(op_compute_.size(), std::numeric_limits<double>::infinity());
-  for (std::size_t op = 0; op < op_compute_.size(); ++op) {
-    for (std::int64_t d = 1; d <= n_dev_ && d <= b_; d *= 2) {
-      const auto index = static_cast<std::size_t>(log2_of(b_ / d));
-      op_work[op] = std::min(op_work[op], static_cast<double>(d) * op_compute_[op][index].value() /
-                                              static_cast<double>(b_));
-    }
-  }
+  std::vector<double> op_work;
+  for (const StageLoad& load : op_loads_) op_work.push_back(est_.least_device_time(load, b_));
   work_prefix_.resize(elements_.size());
   for (std::size_t v = 0; v < elements_.size(); ++v) {
     auto& prefix = work_prefix_[v];

@@ -168,6 +168,15 @@ core::Bytes StageEstimator::memory(const StageLoad& load, std::int64_t micro_bat
   return static_memory(load) + load.stashed_per_sample * samples;
 }
 
+double StageEstimator::least_device_time(const StageLoad& load, std::int64_t micro_batch) const {
+  double best = std::numeric_limits<double>::infinity();
+  for (std::int64_t d = 1; d <= micro_batch && d <= devices_; d *= 2) {
+    const std::int64_t s = micro_batch / d;
+    best = std::min(best, load.compute[size_index(s)].value() / static_cast<double>(s));
+  }
+  return best;
+}
+
 core::Seconds StageEstimator::allreduce_time(core::Bytes bytes, int devices) const {
   GPPSIM_CHECK(devices >= 1 && devices <= devices_,
                fmt::format("{} devices for an all-reduce on a {}-device cluster", devices, devices_));

@@ -70,6 +70,10 @@ class StageEstimator {
                                    std::int64_t in_flight) const;
   /// Weights + gradients + optimizer state of a stage (the in_flight = 0 part of memory()).
   [[nodiscard]] core::Bytes static_memory(const StageLoad& load) const;
+  /// The least device time per sample `load`'s ops can take at micro-batch b: min over degrees
+  /// d = 1, 2, 4, ... <= min(b, devices()) of (fw + bw)(b / d) / (b / d). A stage graph of these
+  /// ops on at most N devices has a slowest stage of TPS >= this / N (degrees sum to <= N).
+  [[nodiscard]] double least_device_time(const StageLoad& load, std::int64_t micro_batch) const;
   /// Ring all-reduce time of `bytes` over `devices` devices joined by link().
   [[nodiscard]] core::Seconds allreduce_time(core::Bytes bytes, int devices) const;
   /// All figures at once.
