@@ -12,14 +12,14 @@
 namespace gppsim::plan::graphpipe_detail {
 
 /// Hash map from a 64-bit key (any value but the all-ones pattern) to a default-constructible
-/// entry. Linear probing, power-of-two capacity at most half full, no erase. A reference
+/// entry. Linear probing, power-of-two capacity at most three quarters full, no erase. A reference
 /// returned by at() stays valid until the next call of at().
 template <typename E>
 class MemoTable {
  public:
   /// The entry of `key`, default-constructed on first use.
   E& at(std::uint64_t key) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
+    if (4 * (size_ + 1) > 3 * slots_.size()) grow();
     for (std::size_t i = home(key);; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.key == key) return s.entry;

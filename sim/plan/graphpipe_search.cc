@@ -97,6 +97,7 @@ void GraphPipeSearch::Impl::parallel_child(int s, int i, int j, int n, int m, Be
 // and/or join stage Y (the tail of the last branch plus elements p+1..k2-1) reach into it.
 // Every block has two stages on a path (X or Y, and a branch stage or the rest): value >= m + 2.
 void GraphPipeSearch::Impl::blocks(int s, int i, int j, int n, int m, Best<SeqChoice>& best) {
+  graphpipe_detail::RestValues rest{i, n, {}};
   for (int p = i; p < j && best.value > m + 2; ++p) {
     if (!is_parallel(at(s, p))) continue;
     if (p > i && node(at(s, p - 1)).kind != SpKind::kLeaf) continue;
@@ -115,7 +116,7 @@ void GraphPipeSearch::Impl::blocks(int s, int i, int j, int n, int m, Best<SeqCh
       if (h1 > 0) {
         c.h2 = static_cast<std::int16_t>(l2);
         c.k = static_cast<std::int16_t>(p + 1);
-        block(s, i, j, n, m, c, best);
+        block(s, i, j, n, m, c, rest, best);
       }
       // Longer tails (smaller h2) and longer join segments (larger k2) only add ops.
       for (int h2 = l2 - 1; join && h2 >= 0 && best.value > m + 2; --h2) {
@@ -124,14 +125,15 @@ void GraphPipeSearch::Impl::blocks(int s, int i, int j, int n, int m, Best<SeqCh
           if (hopeless(y_unit(s, p, h2, k2), n)) break;
           c.h2 = static_cast<std::int16_t>(h2);
           c.k = static_cast<std::int16_t>(k2);
-          block(s, i, j, n, m, c, best);
+          block(s, i, j, n, m, c, rest, best);
         }
       }
     }
   }
 }
 
-void GraphPipeSearch::Impl::block(int s, int i, int j, int n, int m, SeqChoice c, Best<SeqChoice>& best) {
+void GraphPipeSearch::Impl::block(int s, int i, int j, int n, int m, SeqChoice c, graphpipe_detail::RestValues& rest,
+                                  Best<SeqChoice>& best) {
   const int q = at(s, c.p);
   const int x = c.h1 > 0 ? x_unit(s, i, c.p, c.h1) : -1;
   const int y = c.h2 < len(last_branch(q)) ? y_unit(s, c.p, c.h2, c.k) : -1;
@@ -145,7 +147,7 @@ void GraphPipeSearch::Impl::block(int s, int i, int j, int n, int m, SeqChoice c
   if (rest_empty) {
     block_to_end(q, n, m, c, x, y, best);
   } else {
-    block_with_rest(s, j, q, n, m, c, x, y, least, best);
+    block_with_rest(s, j, q, n, m, c, x, y, least, rest, best);
   }
 }
 
@@ -179,8 +181,16 @@ void GraphPipeSearch::Impl::block_to_end(int q, int n, int m, SeqChoice c, int x
   }
 }
 
+int GraphPipeSearch::Impl::rest_value(int s, int k, int j, int nrest, int m, graphpipe_detail::RestValues& rest) {
+  const auto width = static_cast<std::size_t>(rest.n) + 1;
+  if (rest.values.empty()) rest.values.assign(static_cast<std::size_t>(j - rest.i + 1) * width, -1);
+  std::int16_t& v = rest.values[static_cast<std::size_t>(k - rest.i) * width + static_cast<std::size_t>(nrest)];
+  if (v < 0) v = static_cast<std::int16_t>(seq(s, k, j, nrest, m));
+  return v;
+}
+
 void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, SeqChoice c, int x, int y, int least,
-                                            Best<SeqChoice>& best) {
+                                            graphpipe_detail::RestValues& rest, Best<SeqChoice>& best) {
   const Degrees dxs = x >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
   const Degrees dys = y >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
   for (const int dx : dxs) {
@@ -190,7 +200,7 @@ void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, S
       const int budget = n - dx - dy;
       for (int nrest = 1; nrest <= budget; ++nrest) {
         if (least >= best.value) return;  // later candidates of this block cannot win
-        const int mrest = seq(s, c.k, j, nrest, m);
+        const int mrest = rest_value(s, c.k, j, nrest, m, rest);
         if (mrest >= kInf) continue;
         const int my = y >= 0 ? mrest + 1 : mrest;
         if (y >= 0 && !fits(y, dy, my)) continue;
@@ -231,12 +241,28 @@ bool GraphPipeSearch::Impl::branches_hopeless(int p, int a, int h1, int h2, int 
   return range_hopeless(work, statics, n);
 }
 
+// The same bound part by part, for a state that is not in the memo: branch 0 cut at h1 and the
+// last branch cut at h2 can only be solved as seq (groups take whole branches), so each part's
+// stages have degrees summing to at least ceil(part's work / t), and the parts' devices add up.
+bool GraphPipeSearch::Impl::parts_hopeless(int p, int a, int h1, int h2, int end, int n) {
+  const int r = branches(p);
+  const int first = first_branch(p), last = last_branch(p);
+  const bool head = a == 0 && h1 > 0 && end > 1;
+  const bool tail = end == r && h2 < len(last) && a < r - 1;
+  if (!head && !tail) return false;
+  const double head_work = head ? seq_work(first, h1, len(first)) : 0.0;
+  const double tail_work = tail ? seq_work(last, 0, h2) : 0.0;
+  const double middle_work = branch_work(p, head ? 1 : a, tail ? r - 1 : end);
+  return devices_needed(head_work, n) + devices_needed(middle_work, n) + devices_needed(tail_work, n) > n;
+}
+
 int GraphPipeSearch::Impl::par(int p, int a, int h1, int h2, int n, int m) {
   const int end = normalise(p, a, h1, h2);
   if (a >= end) return m;
   if (n <= 0 || branches_hopeless(p, a, h1, h2, end, n)) return kInf;
   const std::uint64_t key = par_key(p, a, h1, h2, n, m);
   if (const ParEntry& e = par_table_.at(key); reusable(e)) return e.value;
+  if (parts_hopeless(p, a, h1, h2, end, n)) return kInf;
   ++states_;
   const graphpipe_detail::Interval outer = open_window();
   Best<ParChoice> best;

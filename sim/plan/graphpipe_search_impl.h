@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -75,13 +76,20 @@ struct UnitPoint {
   std::int32_t max_held = -2;   ///< most in-flight micro-batches that fit (-1: none; -2: unknown)
 };
 
-/// A candidate stage: its load and per-(log2 b, log2 d) figures. Interchangeable subtrees
-/// (sp_symmetry.h) share their units, so a unit does not name its ops.
+/// A candidate stage's figures at one degree d.
+struct UnitLevel {
+  UnitPoint point;          ///< at the micro-batch size of the unit's `epoch`
+  double allreduce = -1.0;  ///< the all-reduce time (s), any micro-batch size; negative until computed
+};
+
+/// A candidate stage: its load and per-log2 d figures. Interchangeable subtrees (sp_symmetry.h)
+/// share their units, so a unit does not name its ops. Each micro-batch size is searched once,
+/// so only the current size's points are kept: a new size (epoch) clears them on first use.
 struct Unit {
   StageLoad load;
   bool too_big = false;  ///< static memory alone exceeds the capacity
-  std::vector<UnitPoint> points;
-  std::vector<double> allreduce;  ///< per log2 d: the all-reduce time (s); negative until computed
+  std::int32_t epoch = -1;
+  std::vector<UnitLevel> levels;
 };
 
 /// The first candidate with the smallest value (ties keep the earlier one).
@@ -114,6 +122,16 @@ inline Degrees no_degrees() {
   d.count = 1;
   return d;
 }
+
+/// The values seq(s, k, j, nrest, m) of the rests of one seq state's blocks: every (h1, h2, dx,
+/// dy) of a block asks them for nrest = 1, 2, ..., so they are kept for the state's evaluation.
+/// Asking again would only find the memo entry of the first ask and narrow the window by the
+/// interval it already narrowed it by, so keeping the values changes no answer and no window.
+struct RestValues {
+  int i = 0;
+  int n = 0;
+  std::vector<std::int16_t> values;  ///< [(k - i) (n + 1) + nrest]; -1: not asked yet
+};
 
 /// The target interval on which the state being evaluated keeps its result: [lo, hi).
 struct Interval {
@@ -173,7 +191,11 @@ class GraphPipeSearch::Impl {
   int y_unit(int s, int p, int h2, int k2);
   graphpipe_detail::UnitPoint& point(int u, int d) {
     graphpipe_detail::Unit& unit = units_[static_cast<std::size_t>(u)];
-    return unit.points[row_ + static_cast<std::size_t>(graphpipe_detail::log2_of(d))];
+    if (unit.epoch != epoch_) {
+      for (graphpipe_detail::UnitLevel& l : unit.levels) l.point = graphpipe_detail::UnitPoint{};
+      unit.epoch = epoch_;
+    }
+    return unit.levels[static_cast<std::size_t>(graphpipe_detail::log2_of(d))].point;
   }
   /// TPS of unit u at degree d <= the target (the comparison is recorded in the window).
   bool tps_ok(int u, int d) {
@@ -242,6 +264,21 @@ class GraphPipeSearch::Impl {
     if (statics > static_cast<double>(n) * capacity_bytes_) return true;
     return !at_most_target(work * kWorkMargin / static_cast<double>(n));
   }
+  /// The fewest devices whose stages can do least work `work` at the target: the least c >= 1
+  /// with work / c <= t (0 for no work), or cap + 1 when cap devices are not enough. The
+  /// comparisons that fix c are recorded in the window.
+  int devices_needed(double work, int cap) {
+    if (work <= 0.0) return 0;
+    const double w = work * kWorkMargin;
+    const double top = static_cast<double>(cap);
+    if (!at_most_target(w / top)) return cap + 1;
+    double c = std::clamp(std::ceil(w / target_), 1.0, top);
+    while (c < top && w / c > target_) c += 1.0;
+    while (c > 1.0 && w / (c - 1.0) <= target_) c -= 1.0;
+    at_most_target(w / c);
+    if (c > 1.0) at_most_target(w / (c - 1.0));
+    return static_cast<int>(c);
+  }
   /// Keeps float rounding in the prefix sums from lifting a bound above a true optimum.
   static constexpr double kWorkMargin = 1.0 - 1e-9;
 
@@ -283,12 +320,16 @@ class GraphPipeSearch::Impl {
   void segments(int s, int i, int j, int n, int m, Best<SeqChoice>& best);
   void parallel_child(int s, int i, int j, int n, int m, Best<SeqChoice>& best);
   void blocks(int s, int i, int j, int n, int m, Best<SeqChoice>& best);
-  void block(int s, int i, int j, int n, int m, SeqChoice c, Best<SeqChoice>& best);
+  void block(int s, int i, int j, int n, int m, SeqChoice c, graphpipe_detail::RestValues& rest,
+             Best<SeqChoice>& best);
   void block_to_end(int q, int n, int m, SeqChoice c, int x, int y, Best<SeqChoice>& best);
   void block_with_rest(int s, int j, int q, int n, int m, SeqChoice c, int x, int y, int least,
-                       Best<SeqChoice>& best);
+                       graphpipe_detail::RestValues& rest, Best<SeqChoice>& best);
+  /// seq(s, k, j, nrest, m), asked once per state evaluation (RestValues).
+  int rest_value(int s, int k, int j, int nrest, int m, graphpipe_detail::RestValues& rest);
   int normalise(int p, int& a, int& h1, int h2) const;
   bool branches_hopeless(int p, int a, int h1, int h2, int end, int n);
+  bool parts_hopeless(int p, int a, int h1, int h2, int end, int n);
   void split(int p, int a, int h1, int h2, int n, int m, int c, int lo, int hi, Best<ParChoice>& best);
   void groups(int p, int a, int h2, int end, int lo, int n, int m, Best<ParChoice>& best);
 
@@ -311,7 +352,6 @@ class GraphPipeSearch::Impl {
   int levels_;
   std::int32_t epoch_ = 0;  ///< bumped when the micro-batch size changes
   std::int64_t b_ = 0;
-  std::size_t row_ = 0;  ///< log2(b_) * levels_: the current micro-batch's row of Unit::points
   double target_ = 0.0;
   std::int64_t count_ = 1;
   std::int64_t states_ = 0;

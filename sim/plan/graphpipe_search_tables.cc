@@ -55,7 +55,6 @@ std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_ba
   const bool new_size = micro_batch != b_ || work_prefix_.empty();
   b_ = micro_batch;
   if (new_size) fill_range_work();
-  row_ = static_cast<std::size_t>(log2_of(b_)) * static_cast<std::size_t>(levels_);
   target_ = target.value();
   count_ = est_.mini_batch() / micro_batch;
   window_ = graphpipe_detail::Interval{};
@@ -117,8 +116,7 @@ int GraphPipeSearch::Impl::make_unit(const std::vector<model::OpId>& ops) {
   Unit u;
   u.load = est_.load(ops);
   u.too_big = est_.static_memory(u.load) > est_.capacity();
-  u.points.resize(est_.sizes().size() * static_cast<std::size_t>(levels_));
-  u.allreduce.assign(static_cast<std::size_t>(levels_), -1.0);
+  u.levels.resize(static_cast<std::size_t>(levels_));
   units_.push_back(std::move(u));
   return static_cast<int>(units_.size()) - 1;
 }
@@ -173,7 +171,7 @@ int GraphPipeSearch::Impl::y_unit(int s, int p, int h2, int k2) {
 // The all-reduce term does not depend on the micro-batch size: it is computed once per degree.
 double GraphPipeSearch::Impl::unit_tps(int u, int d) {
   Unit& unit = units_[static_cast<std::size_t>(u)];
-  double& allreduce = unit.allreduce[static_cast<std::size_t>(log2_of(d))];
+  double& allreduce = unit.levels[static_cast<std::size_t>(log2_of(d))].allreduce;
   if (allreduce < 0.0) allreduce = est_.allreduce_time(unit.load.parameter_bytes, d).value();
   return est_.time_per_sample(unit.load, b_, d, core::Seconds(allreduce)).value();
 }
