@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include <fmt/format.h>
@@ -80,6 +81,34 @@ std::optional<Candidate> search_micro_batch(GraphPipeSearch& search, double lo, 
   return Candidate{objective, b, std::move(*sol)};
 }
 
+/// True when every op's compute per sample, (fw + bw)(s) / s, never rises with s up to `largest`.
+bool per_sample_compute_never_rises(const StageEstimator& est, const std::vector<StageLoad>& per_op,
+                                    std::int64_t largest) {
+  const std::vector<std::int64_t>& sizes = est.sizes();
+  for (const StageLoad& l : per_op) {
+    for (std::size_t i = 0; i + 1 < sizes.size() && sizes[i + 1] <= largest; ++i) {
+      const double here = l.compute[i].value() / static_cast<double>(sizes[i]);
+      const double next = l.compute[i + 1].value() / static_cast<double>(sizes[i + 1]);
+      if (next > here) return false;
+    }
+  }
+  return true;
+}
+
+/// Whether no micro-batch size below b can reach `bar`: true when a stage graph meeting bar at a
+/// smaller size b' would meet it at b too once activations are not counted, and none does. The
+/// same stages and degrees d (powers of two <= b' < b) work at b: each device computes b / d
+/// samples instead of b' / d, at no more time per sample when the per-sample compute never rises
+/// with the sample count; a boundary edge's latency is paid per micro-batch and its bytes per
+/// sample, and the all-reduce per mini-batch, so no TPS rises; static memory does not depend on
+/// the micro-batch. One run at b with only static memory counted then answers for every b' < b.
+bool smaller_sizes_dominated(GraphPipeSearch& search, const StageEstimator& est, const std::vector<StageLoad>& per_op,
+                             std::int64_t b, double bar, int& runs) {
+  if (!per_sample_compute_never_rises(est, per_op, b)) return false;
+  ++runs;
+  return !search.solve(b, core::Seconds(bar), GraphPipeSearch::Memory::kStaticOnly);
+}
+
 /// Why nothing fits, with the memory figures.
 std::string infeasible_reason(const PlanRequest& request, const StageEstimator& est,
                               const std::vector<StageLoad>& per_op, std::int64_t smallest_b) {
@@ -119,8 +148,10 @@ PlanResult GraphPipePlanner::plan(const PlanRequest& request) const {
   GraphPipeSearch search(tree, est);
   std::optional<Candidate> best;
   int runs = 0;
-  // Largest first: it is usually the fastest, so later candidates mostly cost one DP run.
-  for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+  bool dominated = false;
+  // Largest first: it is usually the fastest, so later candidates mostly cost one DP run, and
+  // often one run at the largest size rules out all of them (smaller_sizes_dominated).
+  for (auto it = candidates.rbegin(); it != candidates.rend() && !dominated; ++it) {
     const std::int64_t b = *it;
     std::optional<double> bar;
     if (best) bar = best->objective;
@@ -128,6 +159,9 @@ PlanResult GraphPipePlanner::plan(const PlanRequest& request) const {
     if (c && (!best || c->objective < best->objective ||
               (c->objective == best->objective && c->solution.in_flight < best->solution.in_flight))) {
       best = std::move(c);
+    }
+    if (it == candidates.rbegin() && best && std::next(it) != candidates.rend()) {
+      dominated = smaller_sizes_dominated(search, est, per_op, b, best->objective / (1.0 + eps), runs);
     }
   }
   if (!best) {
@@ -146,6 +180,7 @@ PlanResult GraphPipePlanner::plan(const PlanRequest& request) const {
       {"epsilon", fmt::format("{}", eps)},
       {"micro_batch_candidates", fmt::format("{}", fmt::join(candidates, ","))},
       {"dp_runs", fmt::format("{}", runs)},
+      {"smaller_micro_batches_dominated", dominated ? "true" : "false"},
       {"dp_states", fmt::format("{}", search.states_evaluated())},
       {"in_flight_micro_batches", fmt::format("{}", best->solution.in_flight)},
       {"devices_used", fmt::format("{}/{}", used, est.devices())},

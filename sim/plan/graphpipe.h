@@ -35,10 +35,15 @@ class GraphPipeSearch {
   GraphPipeSearch(const GraphPipeSearch&) = delete;
   GraphPipeSearch& operator=(const GraphPipeSearch&) = delete;
 
+  /// What a stage must fit in a device's memory: everything (weights, gradients, optimizer
+  /// state and its in-flight activations), or the static part alone. The second is a
+  /// relaxation: whatever is feasible under kFull is feasible under kStaticOnly.
+  enum class Memory { kFull, kStaticOnly };
   /// The feasible stage graph with the fewest in-flight micro-batches whose every stage has
   /// TPS <= target (seconds per sample), or nullopt. `micro_batch` must be a power of two among
   /// the estimator's sizes(); a stage's degree d is a power of two dividing it.
-  [[nodiscard]] std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target);
+  [[nodiscard]] std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target,
+                                                    Memory memory = Memory::kFull);
   /// DP states evaluated over all calls so far (for plan notes and benchmarks).
   [[nodiscard]] std::int64_t states_evaluated() const;
   /// The targets t, lo <= t < hi, at which the last solve() gives the same answer (hi may be

@@ -149,7 +149,7 @@ namespace gppsim::plan {
 class GraphPipeSearch::Impl {
  public:
   Impl(const SpTree& tree, const StageEstimator& estimator);
-  std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target);
+  std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target, GraphPipeSearch::Memory memory);
   [[nodiscard]] std::int64_t states() const { return states_; }
   /// The root's validity interval after the last solve().
   [[nodiscard]] graphpipe_detail::Interval root_window() const { return root_window_; }
@@ -350,7 +350,8 @@ class GraphPipeSearch::Impl {
   const StageEstimator& est_;
   int n_dev_;
   int levels_;
-  std::int32_t epoch_ = 0;  ///< bumped when the micro-batch size changes
+  std::int32_t epoch_ = 0;  ///< bumped when the micro-batch size or the memory model changes
+  bool static_only_ = false;  ///< GraphPipeSearch::Memory::kStaticOnly: activations are not counted
   std::int64_t b_ = 0;
   double target_ = 0.0;
   std::int64_t count_ = 1;

@@ -46,12 +46,16 @@ GraphPipeSearch::Impl::Impl(const SpTree& tree, const StageEstimator& estimator)
   group_ids_.resize(tree.nodes.size());
 }
 
-std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_batch, core::Seconds target) {
+std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_batch, core::Seconds target,
+                                                           GraphPipeSearch::Memory memory) {
   GPPSIM_CHECK(std::has_single_bit(static_cast<std::uint64_t>(micro_batch)) && micro_batch <= est_.sizes().back(),
                fmt::format("micro-batch {} is not a tabulated power of two", micro_batch));
   GPPSIM_CHECK(!std::isnan(target.value()), "the target time per sample is NaN");
-  // Memo entries carry their own target interval; only a new micro-batch size retires them.
-  if (micro_batch != b_) ++epoch_;
+  // Memo entries carry their own target interval; only a new micro-batch size or memory model
+  // retires them.
+  const bool static_only = memory == GraphPipeSearch::Memory::kStaticOnly;
+  if (micro_batch != b_ || static_only != static_only_) ++epoch_;
+  static_only_ = static_only;
   const bool new_size = micro_batch != b_ || work_prefix_.empty();
   b_ = micro_batch;
   if (new_size) fill_range_work();
@@ -180,6 +184,7 @@ double GraphPipeSearch::Impl::unit_tps(int u, int d) {
 // found once per (unit, b, d) with the estimator's own formula, so the answers are its answers.
 std::int32_t GraphPipeSearch::Impl::unit_max_held(int u, int d) const {
   const StageLoad& load = units_[static_cast<std::size_t>(u)].load;
+  if (static_only_) return est_.static_memory(load) <= est_.capacity() ? static_cast<std::int32_t>(count_) : -1;
   auto ok = [&](std::int64_t h) { return est_.memory(load, b_, d, h) <= est_.capacity(); };
   std::int64_t lo = -1;  // invariant: lo fits (or is -1), hi does not (or is count_ + 1)
   std::int64_t hi = count_ + 1;
@@ -315,8 +320,8 @@ GraphPipeSearch::GraphPipeSearch(const SpTree& tree, const StageEstimator& estim
 
 GraphPipeSearch::~GraphPipeSearch() = default;
 
-std::optional<SearchSolution> GraphPipeSearch::solve(std::int64_t micro_batch, core::Seconds target) {
-  return impl_->solve(micro_batch, target);
+std::optional<SearchSolution> GraphPipeSearch::solve(std::int64_t micro_batch, core::Seconds target, Memory memory) {
+  return impl_->solve(micro_batch, target, memory);
 }
 
 std::int64_t GraphPipeSearch::states_evaluated() const { return impl_->states(); }

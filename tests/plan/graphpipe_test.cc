@@ -326,6 +326,75 @@ TEST(GraphPipePlanner, JunctionJoinsWhicheverSideIsBetter) {
   }
 }
 
+/// The V100's datasheet costs, except that a GEMM with more than four rows runs at a sixth of the
+/// speed: per-sample compute rises from micro-batch 4 to 8.
+class SlowAboveFourRows final : public cost::ComputeCostSource {
+ public:
+  bool supports(core::Dtype dtype) const override { return base_.supports(dtype); }
+  core::Seconds gemm_time(const model::GemmShape& s, core::Dtype dtype, cost::GemmLayout layout) const override {
+    return base_.gemm_time(s, dtype, layout) * (s.m > 4 ? 6.0 : 1.0);
+  }
+  core::Seconds memory_time(core::Bytes bytes) const override { return base_.memory_time(bytes); }
+  core::Seconds optimizer_time(model::Optimizer o, core::Bytes bytes) const override {
+    return base_.optimizer_time(o, bytes);
+  }
+  core::Seconds reduction_time(core::Bytes bytes) const override { return base_.reduction_time(bytes); }
+  core::Seconds launch_overhead() const override { return base_.launch_overhead(); }
+  core::Bytes memory_capacity() const override { return base_.memory_capacity(); }
+  std::string name() const override { return "slow above four rows"; }
+
+ private:
+  cost::SpecCostSource base_{*hw::find_device_preset("v100-sxm2-16gb")};
+};
+
+/// A chain of `layers` square linear layers of width 2048 (one GEMM each, rows = samples).
+model::Model linear_chain(int layers) {
+  model::Model m;
+  m.name = "linear chain";
+  for (int l = 0; l < layers; ++l) {
+    model::Op op;
+    op.name = "fc" + std::to_string(l);
+    op.gemms = {model::GemmShape{1, 2048, 2048, 1, model::BatchDim::kM}};
+    op.forward_flops = op.gemms.front().flops();
+    op.backward_flops = op.forward_flops * 2.0;
+    op.parameters = 2048 * 2048;
+    op.parameter_bytes = core::Bytes(4.0 * 2048 * 2048);
+    op.activation_bytes = core::Bytes(4.0 * 2048);
+    op.stashed_bytes = core::Bytes(4.0 * 2048);
+    op.bytes_read = op.activation_bytes;
+    op.bytes_written = op.activation_bytes;
+    m.graph.add_op(op);
+    if (l > 0) connect(m.graph, static_cast<model::OpId>(l - 1), static_cast<model::OpId>(l));
+  }
+  return m;
+}
+
+// One run at the largest micro-batch size, with only static memory counted, rules out the
+// smaller sizes when per-sample compute never rises with the sample count. Where it does rise
+// (here from 4 to 8 rows), the rule would be wrong, so the planner searches every size.
+TEST(GraphPipePlanner, SmallerMicroBatchesAreRuledOutOnlyWhenComputePerSampleNeverRises) {
+  World w(linear_chain(4), flat_cluster(2, 20.0, 3.0), 64, {4, 8});
+  const PlanResult usual = GraphPipePlanner().plan(w.request());
+  ASSERT_TRUE(usual.feasible) << usual.reason;
+  ASSERT_NE(note(usual, "smaller_micro_batches_dominated"), nullptr);
+  EXPECT_EQ(*note(usual, "smaller_micro_batches_dominated"), "true");
+  EXPECT_EQ(usual.strategy->stages.front().micro_batch_size, 8);
+
+  const SlowAboveFourRows slow;
+  const cost::OpCost slow_cost(slow, core::Dtype::kFp32);
+  const PlanRequest request{w.model, w.cluster, slow_cost, w.mini_batch, model::Optimizer::kAdam, w.settings};
+  const PlanResult r = GraphPipePlanner().plan(request);
+  ASSERT_TRUE(r.feasible) << r.reason;
+  ASSERT_NE(note(r, "smaller_micro_batches_dominated"), nullptr);
+  EXPECT_EQ(*note(r, "smaller_micro_batches_dominated"), "false");
+  EXPECT_EQ(r.strategy->stages.front().micro_batch_size, 4);
+  // The same answer as a search of size 4 alone.
+  PlanSettings four = w.settings;
+  four.micro_batch_sizes = {4};
+  const PlanRequest only_four{w.model, w.cluster, slow_cost, w.mini_batch, model::Optimizer::kAdam, four};
+  EXPECT_DOUBLE_EQ(r.objective_s, GraphPipePlanner().plan(only_four).objective_s);
+}
+
 TEST(GraphPipePlanner, InfeasibleNamesTheMemory) {
   World w(three_op_chain(), flat_cluster(2, 10.0, 1.0), 8, {1, 2});
   w.settings.memory_limit = core::Bytes(100e6);  // op a alone needs 160 MB of static memory
@@ -431,6 +500,40 @@ TEST(GraphPipeSearch, ReusedAnswersEqualFreshOnesOnADenseGrid) {
 // last_interval(): a fresh search at the interval's ends (lo, and just below hi) and at targets
 // in between gives the answer the search gave at its target; an infeasible answer's interval ends above the
 // target (the planner's bisection moves its lower bound there).
+// Counting only static memory is a relaxation: wherever the full search finds a stage graph, the
+// static-only one does too, and where activations are what does not fit (0.7 GB a device), only
+// it does.
+TEST(GraphPipeSearch, StaticOnlyMemoryIsARelaxation) {
+  model::MmtArgs args;
+  args.branches = 3;
+  args.layers_per_branch = 3;
+  const auto w = summit_world(args, 8, 64, {8});
+  int only_relaxed = 0;
+  int both = 0;
+  for (const double limit : {0.7e9, 2e9}) {
+    w->settings.memory_limit = core::Bytes(limit);
+    const SpTree tree = decompose_series_parallel(w->model.graph);
+    const StageEstimator est(w->request());
+    GraphPipeSearch search(tree, est);
+    for (double t = 2e-4; t < 2e-1; t *= 1.2) {
+      const auto full = search.solve(8, core::Seconds(t));
+      const auto relaxed = search.solve(8, core::Seconds(t), GraphPipeSearch::Memory::kStaticOnly);
+      if (full) {
+        ASSERT_TRUE(relaxed.has_value()) << "target " << t;
+        EXPECT_LE(relaxed->in_flight, full->in_flight) << "target " << t;
+        ++both;
+      } else if (relaxed) {
+        ++only_relaxed;
+      }
+      if (relaxed) {
+        EXPECT_LE(relaxed->objective, t);
+      }
+    }
+  }
+  EXPECT_GT(both, 3);
+  EXPECT_GT(only_relaxed, 3);
+}
+
 /// For targets t0, t0 r, t0 r^2, ... < t1: a fresh search at the root interval's ends (lo, and just
 /// below hi) and at targets in between gives the answer the long-lived search gave at t.
 /// Returns the counts of feasible and infeasible targets.
