@@ -17,13 +17,14 @@ core::Seconds transfer_time(const hw::Topology& topology, hw::DeviceId src, hw::
   return topology.route_latency(r) + bytes / topology.route_bandwidth(r);
 }
 
-core::Seconds ring_allreduce_time(const hw::Topology& topology,
-                                  const std::vector<hw::DeviceId>& ring, core::Bytes bytes) {
+RingFigures ring_figures(const hw::Topology& topology, const std::vector<hw::DeviceId>& ring) {
   const std::size_t n = ring.size();
   GPPSIM_CHECK(std::set<hw::DeviceId>(ring.begin(), ring.end()).size() == n,
                "ring all-reduce over a ring that lists a device twice");
   for (hw::DeviceId d : ring) (void)topology.node_of(d);
-  if (n <= 1 || bytes.value() == 0.0) return core::Seconds(0.0);
+  RingFigures f;
+  f.devices = n;
+  if (n <= 1) return f;
 
   std::vector<hw::Route> hops;
   hops.reserve(n);
@@ -32,19 +33,29 @@ core::Seconds ring_allreduce_time(const hw::Topology& topology,
     hops.push_back(topology.route(ring[i], ring[(i + 1) % n]));
     for (hw::LinkId l : hops.back().links) ++users[l];
   }
-  core::Seconds max_latency;
-  core::BytesPerSecond min_bandwidth = topology.link(hops.front().links.front()).spec.bandwidth;
+  f.min_bandwidth = topology.link(hops.front().links.front()).spec.bandwidth;
   for (const hw::Route& hop : hops) {
-    max_latency = core::max(max_latency, topology.route_latency(hop));
+    f.max_latency = core::max(f.max_latency, topology.route_latency(hop));
     for (hw::LinkId l : hop.links) {
       const core::BytesPerSecond share =
           topology.link(l).spec.bandwidth / static_cast<double>(users.at(l));
-      min_bandwidth = core::min(min_bandwidth, share);
+      f.min_bandwidth = core::min(f.min_bandwidth, share);
     }
   }
+  return f;
+}
+
+core::Seconds ring_allreduce_time(const RingFigures& ring, core::Bytes bytes) {
+  const std::size_t n = ring.devices;
+  if (n <= 1 || bytes.value() == 0.0) return core::Seconds(0.0);
   const auto steps = static_cast<double>(2 * (n - 1));
   const core::Bytes chunk = bytes / static_cast<double>(n);
-  return (max_latency + chunk / min_bandwidth) * steps;
+  return (ring.max_latency + chunk / ring.min_bandwidth) * steps;
+}
+
+core::Seconds ring_allreduce_time(const hw::Topology& topology,
+                                  const std::vector<hw::DeviceId>& ring, core::Bytes bytes) {
+  return ring_allreduce_time(ring_figures(topology, ring), bytes);
 }
 
 }  // namespace gppsim::cost

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <bit>
+#include <cstdint>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -67,6 +67,8 @@ StageEstimator::StageEstimator(const PlanRequest& request)
     incident_[edges_[e].from].push_back(static_cast<std::uint32_t>(e));
     incident_[edges_[e].to].push_back(static_cast<std::uint32_t>(e));
   }
+  // The rings of every power-of-two degree, the planners' usual ones, are measured once.
+  for (int d = 1; d <= devices_; d *= 2) rings_.push_back(cost::ring_figures(topology_, first_devices(d)));
   op_compute_.resize(graph_->num_ops());
   for (model::OpId op = 0; op < graph_->num_ops(); ++op) {
     for (const std::int64_t s : sizes_) {
@@ -74,6 +76,12 @@ StageEstimator::StageEstimator(const PlanRequest& request)
       op_compute_[op].push_back(request.op_cost.forward(o, s) + request.op_cost.backward(o, s));
     }
   }
+}
+
+std::vector<hw::DeviceId> StageEstimator::first_devices(int count) {
+  std::vector<hw::DeviceId> ring(static_cast<std::size_t>(count));
+  std::iota(ring.begin(), ring.end(), 0);
+  return ring;
 }
 
 std::size_t StageEstimator::size_index(std::int64_t samples) const {
@@ -180,9 +188,11 @@ double StageEstimator::least_device_time(const StageLoad& load, std::int64_t mic
 core::Seconds StageEstimator::allreduce_time(core::Bytes bytes, int devices) const {
   GPPSIM_CHECK(devices >= 1 && devices <= devices_,
                fmt::format("{} devices for an all-reduce on a {}-device cluster", devices, devices_));
-  std::vector<hw::DeviceId> ring(static_cast<std::size_t>(devices));
-  std::iota(ring.begin(), ring.end(), 0);
-  return cost::ring_allreduce_time(topology_, ring, bytes);
+  if (std::has_single_bit(static_cast<unsigned>(devices))) {
+    return cost::ring_allreduce_time(rings_[static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(devices)))],
+                                     bytes);
+  }
+  return cost::ring_allreduce_time(topology_, first_devices(devices), bytes);
 }
 
 StageFigures StageEstimator::estimate(const std::vector<model::OpId>& ops, std::int64_t micro_batch,

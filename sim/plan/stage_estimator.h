@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/core/units.h"
+#include "sim/cost/communication.h"
 #include "sim/hw/cluster.h"
 #include "sim/hw/topology.h"
 #include "sim/model/op_graph.h"
@@ -95,6 +96,8 @@ class StageEstimator {
 
  private:
   [[nodiscard]] std::size_t size_index(std::int64_t samples) const;
+  /// Devices 0..count-1, the ring of an all-reduce over `count` devices.
+  static std::vector<hw::DeviceId> first_devices(int count);
 
   const model::OpGraph* graph_;
   std::int64_t mini_batch_;
@@ -104,6 +107,7 @@ class StageEstimator {
   double static_per_weight_byte_;  ///< static bytes per byte of weights
   hw::LinkSpec link_;
   hw::Topology topology_;
+  std::vector<cost::RingFigures> rings_;  ///< [log2 d]: the ring of devices 0..d-1
   std::vector<std::int64_t> sizes_;
   std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op][size index]
   std::vector<model::OpEdge> edges_;                    ///< graph_->edges(), cached
