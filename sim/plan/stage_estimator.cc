@@ -4,7 +4,6 @@
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <numeric>
 
 #include <fmt/format.h>
 
@@ -21,15 +20,16 @@ hw::LinkSpec planning_link(const hw::ClusterSpec& cluster) {
           core::max(cluster.intra_node.latency, cluster.inter_node.latency)};
 }
 
-/// One node holding every device, every pair joined by `link`: rings over it cost exactly
-/// 2 (d - 1) (latency + bytes / (d bandwidth)).
-hw::ClusterSpec flat_cluster(const hw::ClusterSpec& cluster, const hw::LinkSpec& link) {
-  hw::ClusterSpec flat = cluster;
-  flat.nodes = 1;
-  flat.gpus_per_node = cluster.num_devices();
-  flat.intra_node = link;
-  flat.inter_node = link;
-  return flat;
+/// The figures cost::ring_figures gives for a ring of `devices` devices on one node whose every
+/// directed pair has its own link `link`: each hop is one link used once, so the largest latency
+/// and the smallest bandwidth share are the link's (zero below two devices, as there).
+cost::RingFigures flat_ring(int devices, const hw::LinkSpec& link) {
+  cost::RingFigures f;
+  f.devices = static_cast<std::size_t>(devices);
+  if (devices <= 1) return f;
+  f.max_latency = link.latency;
+  f.min_bandwidth = link.bandwidth;
+  return f;
 }
 
 bool is_power_of_two(std::int64_t v) { return v > 0 && std::has_single_bit(static_cast<std::uint64_t>(v)); }
@@ -54,8 +54,7 @@ StageEstimator::StageEstimator(const PlanRequest& request)
       capacity_(request.memory_capacity()),
       static_per_weight_byte_(model::static_bytes_per_parameter(request.model.dtype, request.optimizer) /
                               core::element_size(request.model.dtype)),
-      link_(planning_link(request.cluster)),
-      topology_(flat_cluster(request.cluster, link_)) {
+      link_(planning_link(request.cluster)) {
   GPPSIM_CHECK(mini_batch_ >= 1, fmt::format("mini-batch {} must be positive", mini_batch_));
   GPPSIM_CHECK(devices_ >= 1, "the cluster has no device");
   const std::vector<std::int64_t> candidates = power_of_two_micro_batches(request);
@@ -67,8 +66,6 @@ StageEstimator::StageEstimator(const PlanRequest& request)
     incident_[edges_[e].from].push_back(static_cast<std::uint32_t>(e));
     incident_[edges_[e].to].push_back(static_cast<std::uint32_t>(e));
   }
-  // The rings of every power-of-two degree, the planners' usual ones, are measured once.
-  for (int d = 1; d <= devices_; d *= 2) rings_.push_back(cost::ring_figures(topology_, first_devices(d)));
   op_compute_.resize(graph_->num_ops());
   for (model::OpId op = 0; op < graph_->num_ops(); ++op) {
     for (const std::int64_t s : sizes_) {
@@ -76,12 +73,6 @@ StageEstimator::StageEstimator(const PlanRequest& request)
       op_compute_[op].push_back(request.op_cost.forward(o, s) + request.op_cost.backward(o, s));
     }
   }
-}
-
-std::vector<hw::DeviceId> StageEstimator::first_devices(int count) {
-  std::vector<hw::DeviceId> ring(static_cast<std::size_t>(count));
-  std::iota(ring.begin(), ring.end(), 0);
-  return ring;
 }
 
 std::size_t StageEstimator::size_index(std::int64_t samples) const {
@@ -188,11 +179,7 @@ double StageEstimator::least_device_time(const StageLoad& load, std::int64_t mic
 core::Seconds StageEstimator::allreduce_time(core::Bytes bytes, int devices) const {
   GPPSIM_CHECK(devices >= 1 && devices <= devices_,
                fmt::format("{} devices for an all-reduce on a {}-device cluster", devices, devices_));
-  if (std::has_single_bit(static_cast<unsigned>(devices))) {
-    return cost::ring_allreduce_time(rings_[static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(devices)))],
-                                     bytes);
-  }
-  return cost::ring_allreduce_time(topology_, first_devices(devices), bytes);
+  return cost::ring_allreduce_time(flat_ring(devices, link_), bytes);
 }
 
 StageFigures StageEstimator::estimate(const std::vector<model::OpId>& ops, std::int64_t micro_batch,
@@ -243,10 +230,11 @@ Strategy assemble_strategy(const model::OpGraph& graph, const std::vector<Planne
 }
 
 std::vector<std::int64_t> in_flight_micro_batches(const Strategy& strategy, std::int64_t mini_batch) {
+  const std::vector<int> paths = strategy.longest_paths_to_sink();
   std::vector<std::int64_t> out;
   for (const Stage& st : strategy.stages) {
     const std::int64_t count = mini_batch / st.micro_batch_size;
-    out.push_back(std::min<std::int64_t>(strategy.longest_path_to_sink(st.id), count));
+    out.push_back(std::min<std::int64_t>(paths[static_cast<std::size_t>(st.id)], count));
   }
   return out;
 }

@@ -9,7 +9,6 @@
 #include "sim/core/units.h"
 #include "sim/cost/communication.h"
 #include "sim/hw/cluster.h"
-#include "sim/hw/topology.h"
 #include "sim/model/op_graph.h"
 #include "sim/plan/planner.h"
 
@@ -48,7 +47,8 @@ struct StageFigures {
 /// link(): the intra-node link on a one-node cluster; with several nodes the slower of intra- and
 /// inter-node (lower bandwidth, higher latency, taken separately), because stage placement is
 /// unknown during the search and any stage or ring may cross the network. The all-reduce is
-/// cost::ring_allreduce_time over devices 0..d-1 of a one-node topology whose links are link().
+/// cost::ring_allreduce_time over devices 0..d-1 of a one-node topology whose links are link()
+/// (its figures are link()'s, so no topology is built).
 class StageEstimator {
  public:
   /// Tabulates every op's forward + backward time for s = 1, 2, 4, ... up to the largest
@@ -96,8 +96,6 @@ class StageEstimator {
 
  private:
   [[nodiscard]] std::size_t size_index(std::int64_t samples) const;
-  /// Devices 0..count-1, the ring of an all-reduce over `count` devices.
-  static std::vector<hw::DeviceId> first_devices(int count);
 
   const model::OpGraph* graph_;
   std::int64_t mini_batch_;
@@ -106,8 +104,6 @@ class StageEstimator {
   core::Bytes capacity_;
   double static_per_weight_byte_;  ///< static bytes per byte of weights
   hw::LinkSpec link_;
-  hw::Topology topology_;
-  std::vector<cost::RingFigures> rings_;  ///< [log2 d]: the ring of devices 0..d-1
   std::vector<std::int64_t> sizes_;
   std::vector<std::vector<core::Seconds>> op_compute_;  ///< [op][size index]
   std::vector<model::OpEdge> edges_;                    ///< graph_->edges(), cached

@@ -101,6 +101,8 @@ int Strategy::longest_path_to_sink(int stage) const {
   return paths_to_sink(*this)[stage];
 }
 
+std::vector<int> Strategy::longest_paths_to_sink() const { return paths_to_sink(*this); }
+
 int Strategy::depth() const {
   const std::vector<int> length = paths_to_sink(*this);
   return length.empty() ? 0 : *std::max_element(length.begin(), length.end());

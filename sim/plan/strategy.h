@@ -45,6 +45,8 @@ struct Strategy {
   [[nodiscard]] int depth() const;
   /// Stages on the longest path from `stage` to a sink, counting `stage` itself (>= 1).
   [[nodiscard]] int longest_path_to_sink(int stage) const;
+  /// longest_path_to_sink of every stage, indexed by stage id (one pass over the stage graph).
+  [[nodiscard]] std::vector<int> longest_paths_to_sink() const;
   /// Stages in a topological order (smallest id first among ready ones).
   [[nodiscard]] std::vector<int> topological_order() const;
 };

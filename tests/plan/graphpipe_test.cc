@@ -15,8 +15,10 @@
 
 #include <fmt/format.h>
 
+#include "sim/cost/communication.h"
 #include "sim/cost/spec_cost_source.h"
 #include "sim/hw/device_spec.h"
+#include "sim/hw/topology.h"
 #include "plan_world.h"
 #include "sim/core/errors.h"
 #include "sim/model/zoo.h"
@@ -109,6 +111,18 @@ TEST(StageEstimator, AllReduceIsTheRingClosedForm) {
   // 2 (d - 1) (latency + P / (d bandwidth)) for P = 800 MB, d = 8: 14 (2 us + 100 MB / 25 GB/s).
   EXPECT_NEAR(est.allreduce_time(core::Bytes(800e6), 8).value(), 14 * (2e-6 + 4e-3), 1e-12);
   EXPECT_EQ(est.allreduce_time(core::Bytes(800e6), 1).value(), 0.0);
+  // Bit for bit the ring all-reduce over devices 0..d-1 of a one-node topology of such links,
+  // for every degree, powers of two or not.
+  hw::ClusterSpec flat = w.cluster;
+  flat.intra_node = flat.inter_node = est.link();
+  const hw::Topology topology(flat);
+  for (int d = 1; d <= 8; ++d) {
+    std::vector<hw::DeviceId> ring;
+    for (int k = 0; k < d; ++k) ring.push_back(k);
+    EXPECT_EQ(est.allreduce_time(core::Bytes(123e6), d).value(),
+              cost::ring_allreduce_time(topology, ring, core::Bytes(123e6)).value())
+        << d << " devices";
+  }
 }
 
 TEST(StageEstimator, LinkIsIntraOnOneNodeElseTheSlowerOfBoth) {

@@ -63,6 +63,7 @@ TEST(Strategy, LongestPathsCountTheStageItself) {
   EXPECT_EQ(s.longest_path_to_sink(1), 2);
   EXPECT_EQ(s.longest_path_to_sink(2), 3);
   EXPECT_EQ(s.longest_path_to_sink(0), 4);
+  EXPECT_EQ(s.longest_paths_to_sink(), (std::vector<int>{4, 2, 3, 1, 2}));
   EXPECT_EQ(s.depth(), 4);
 }
 
