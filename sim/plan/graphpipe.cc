@@ -102,10 +102,19 @@ bool per_sample_compute_never_rises(const StageEstimator& est, const std::vector
 /// with the sample count; a boundary edge's latency is paid per micro-batch and its bytes per
 /// sample, and the all-reduce per mini-batch, so no TPS rises; static memory does not depend on
 /// the micro-batch. One run at b with only static memory counted then answers for every b' < b.
+///
+/// While no memory check has failed at b (GraphPipeSearch::memory_bound), a full-memory run at
+/// bar that fails none either gives the static-only answer. It costs less: bar lies just below
+/// the optimum the binary search closed in on, so the run reuses most of its memo entries.
 bool smaller_sizes_dominated(GraphPipeSearch& search, const StageEstimator& est, const std::vector<StageLoad>& per_op,
                              std::int64_t b, double bar, int& runs) {
   if (!per_sample_compute_never_rises(est, per_op, b)) return false;
   ++runs;
+  if (!search.memory_bound()) {
+    const bool feasible = search.solve(b, core::Seconds(bar)).has_value();
+    if (!search.memory_bound()) return !feasible;
+    ++runs;
+  }
   return !search.solve(b, core::Seconds(bar), GraphPipeSearch::Memory::kStaticOnly);
 }
 

@@ -44,6 +44,11 @@ class GraphPipeSearch {
   /// the estimator's sizes(); a stage's degree d is a power of two dividing it.
   [[nodiscard]] std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target,
                                                     Memory memory = Memory::kFull);
+  /// Whether a stage's memory check failed in any solve() since the micro-batch size or the
+  /// memory model last changed. While none has, every answer equals the kStaticOnly answer at
+  /// the same target: the two models differ only in those checks, and a check that passes
+  /// counting activations passes without them.
+  [[nodiscard]] bool memory_bound() const;
   /// DP states evaluated over all calls so far (for plan notes and benchmarks).
   [[nodiscard]] std::int64_t states_evaluated() const;
   /// The targets t, lo <= t < hi, at which the last solve() gives the same answer (hi may be

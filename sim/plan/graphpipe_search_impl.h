@@ -151,6 +151,7 @@ class GraphPipeSearch::Impl {
   Impl(const SpTree& tree, const StageEstimator& estimator);
   std::optional<SearchSolution> solve(std::int64_t micro_batch, core::Seconds target, GraphPipeSearch::Memory memory);
   [[nodiscard]] std::int64_t states() const { return states_; }
+  [[nodiscard]] bool memory_bound() const { return memory_bound_; }
   /// The root's validity interval after the last solve().
   [[nodiscard]] graphpipe_detail::Interval root_window() const { return root_window_; }
 
@@ -207,7 +208,9 @@ class GraphPipeSearch::Impl {
   bool fits(int u, int d, int in_flight) {
     graphpipe_detail::UnitPoint& pt = point(u, d);
     if (pt.max_held == -2) pt.max_held = unit_max_held(u, d);
-    return std::min<std::int64_t>(in_flight, count_) <= pt.max_held;
+    const bool ok = std::min<std::int64_t>(in_flight, count_) <= pt.max_held;
+    if (!ok) memory_bound_ = true;
+    return ok;
   }
   /// True when neither this unit nor any superset of it can be a stage at the current target:
   /// its static memory exceeds the capacity, or its compute alone, Σ (fw + bw)(b / d) / b, exceeds
@@ -352,6 +355,7 @@ class GraphPipeSearch::Impl {
   int levels_;
   std::int32_t epoch_ = 0;  ///< bumped when the micro-batch size or the memory model changes
   bool static_only_ = false;  ///< GraphPipeSearch::Memory::kStaticOnly: activations are not counted
+  bool memory_bound_ = false;  ///< a memory check failed in this epoch (GraphPipeSearch::memory_bound)
   std::int64_t b_ = 0;
   double target_ = 0.0;
   std::int64_t count_ = 1;

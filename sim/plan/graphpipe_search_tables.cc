@@ -54,7 +54,10 @@ std::optional<SearchSolution> GraphPipeSearch::Impl::solve(std::int64_t micro_ba
   // Memo entries carry their own target interval; only a new micro-batch size or memory model
   // retires them.
   const bool static_only = memory == GraphPipeSearch::Memory::kStaticOnly;
-  if (micro_batch != b_ || static_only != static_only_) ++epoch_;
+  if (micro_batch != b_ || static_only != static_only_) {
+    ++epoch_;
+    memory_bound_ = false;
+  }
   static_only_ = static_only;
   const bool new_size = micro_batch != b_ || work_prefix_.empty();
   b_ = micro_batch;
@@ -325,6 +328,8 @@ std::optional<SearchSolution> GraphPipeSearch::solve(std::int64_t micro_batch, c
 }
 
 std::int64_t GraphPipeSearch::states_evaluated() const { return impl_->states(); }
+
+bool GraphPipeSearch::memory_bound() const { return impl_->memory_bound(); }
 
 GraphPipeSearch::TargetInterval GraphPipeSearch::last_interval() const {
   const graphpipe_detail::Interval w = impl_->root_window();

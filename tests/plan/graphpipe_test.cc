@@ -361,8 +361,9 @@ class SlowAboveFourRows final : public cost::ComputeCostSource {
   cost::SpecCostSource base_{*hw::find_device_preset("v100-sxm2-16gb")};
 };
 
-/// A chain of `layers` square linear layers of width 2048 (one GEMM each, rows = samples).
-model::Model linear_chain(int layers) {
+/// A chain of `layers` square linear layers of width 2048 (one GEMM each, rows = samples), each
+/// stashing `stashed` per sample (its output by default).
+model::Model linear_chain(int layers, core::Bytes stashed = core::Bytes(4.0 * 2048)) {
   model::Model m;
   m.name = "linear chain";
   for (int l = 0; l < layers; ++l) {
@@ -374,7 +375,7 @@ model::Model linear_chain(int layers) {
     op.parameters = 2048 * 2048;
     op.parameter_bytes = core::Bytes(4.0 * 2048 * 2048);
     op.activation_bytes = core::Bytes(4.0 * 2048);
-    op.stashed_bytes = core::Bytes(4.0 * 2048);
+    op.stashed_bytes = stashed;
     op.bytes_read = op.activation_bytes;
     op.bytes_written = op.activation_bytes;
     m.graph.add_op(op);
@@ -406,6 +407,28 @@ TEST(GraphPipePlanner, SmallerMicroBatchesAreRuledOutOnlyWhenComputePerSampleNev
   PlanSettings four = w.settings;
   four.micro_batch_sizes = {4};
   const PlanRequest only_four{w.model, w.cluster, slow_cost, w.mini_batch, model::Optimizer::kAdam, four};
+  EXPECT_DOUBLE_EQ(r.objective_s, GraphPipePlanner().plan(only_four).objective_s);
+}
+
+// When activations bind at the largest size, a full-memory run cannot stand in for the
+// static-only one. Four devices, four layers stashing 100 MB per sample each, 1.7 GB per device
+// (a layer's weights, gradients and Adam state take 67 MB). Size 4: the four-stage pipeline fits
+// (the first stage holds 4 micro-batches: 67 MB + 4 x 4 x 100 MB), size 8 it does not
+// (67 MB + 4 x 8 x 100 MB), so at 8 some stage is data-parallel and pays an all-reduce of 17 MB
+// or more per mini-batch over a 20 GB/s link: far slower. Only the static-only run at 8 shows the
+// pipeline, so size 4 must be searched, and it wins.
+TEST(GraphPipePlanner, SmallerMicroBatchesStayInPlayWhenActivationsBind) {
+  World w(linear_chain(4, core::Bytes(100e6)), flat_cluster(4, 20.0, 3.0), 64, {4, 8});
+  w.settings.memory_limit = core::Bytes(1.7e9);
+  const PlanResult r = GraphPipePlanner().plan(w.request());
+  ASSERT_TRUE(r.feasible) << r.reason;
+  ASSERT_NE(note(r, "smaller_micro_batches_dominated"), nullptr);
+  EXPECT_EQ(*note(r, "smaller_micro_batches_dominated"), "false");
+  EXPECT_EQ(r.strategy->stages.front().micro_batch_size, 4);
+  EXPECT_EQ(r.strategy->stages.size(), 4U);
+  PlanSettings four = w.settings;
+  four.micro_batch_sizes = {4};
+  const PlanRequest only_four{w.model, w.cluster, w.cost, w.mini_batch, model::Optimizer::kAdam, four};
   EXPECT_DOUBLE_EQ(r.objective_s, GraphPipePlanner().plan(only_four).objective_s);
 }
 
@@ -546,6 +569,41 @@ TEST(GraphPipeSearch, StaticOnlyMemoryIsARelaxation) {
   }
   EXPECT_GT(both, 3);
   EXPECT_GT(only_relaxed, 3);
+}
+
+// memory_bound(): while no memory check has failed at a micro-batch size, a full-memory answer
+// is the static-only answer (same feasibility, in-flight count and objective); wherever the two
+// differ, a check must have failed. Two searches on one grid of targets, one per memory model.
+TEST(GraphPipeSearch, MemoryBoundTellsWhenFullAnswersAreStaticOnlyOnes) {
+  model::MmtArgs args;
+  args.branches = 3;
+  args.layers_per_branch = 3;
+  const auto w = summit_world(args, 8, 64, {8});
+  int unbound_answers = 0;
+  int differing = 0;
+  for (const double limit : {0.7e9, 2e9, 1e12}) {
+    w->settings.memory_limit = core::Bytes(limit);
+    const SpTree tree = decompose_series_parallel(w->model.graph);
+    const StageEstimator est(w->request());
+    GraphPipeSearch full_search(tree, est);
+    GraphPipeSearch static_search(tree, est);
+    for (double t = 2e-4; t < 2e-1; t *= 1.2) {
+      const auto full = full_search.solve(8, core::Seconds(t));
+      const auto relaxed = static_search.solve(8, core::Seconds(t), GraphPipeSearch::Memory::kStaticOnly);
+      const bool same = full.has_value() == relaxed.has_value() &&
+                        (!full || (full->in_flight == relaxed->in_flight && full->objective == relaxed->objective));
+      if (!same) {
+        ++differing;
+        EXPECT_TRUE(full_search.memory_bound()) << "limit " << limit << ", target " << t;
+      }
+      if (!full_search.memory_bound()) {
+        ++unbound_answers;
+        EXPECT_TRUE(same) << "limit " << limit << ", target " << t;
+      }
+    }
+  }
+  EXPECT_GT(unbound_answers, 10);
+  EXPECT_GT(differing, 3);
 }
 
 /// For targets t0, t0 r, t0 r^2, ... < t1: a fresh search at the root interval's ends (lo, and just
