@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
+#include <utility>
 
 #include "sim/core/check.h"
 #include "sim/plan/graphpipe_search_impl.h"
@@ -189,16 +191,20 @@ int GraphPipeSearch::Impl::rest_value(int s, int k, int j, int nrest, int m, gra
   return v;
 }
 
+// The branches get budget - nrest devices; below `need` of them their range bound rules them out
+// (least_branch_devices), so larger nrest are skipped, recording what the skipped asks would have:
+// only the largest such count's work comparison matters, as the others' thresholds are higher.
 void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, SeqChoice c, int x, int y, int least,
                                             graphpipe_detail::RestValues& rest, Best<SeqChoice>& best) {
   const Degrees dxs = x >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
   const Degrees dys = y >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
+  const BranchNeed need = least_branch_devices(q, c.h1, c.h2, n);
   for (const int dx : dxs) {
     if (x >= 0 && !tps_ok(x, dx)) continue;
     for (const int dy : dys) {
       if (y >= 0 && !tps_ok(y, dy)) continue;
       const int budget = n - dx - dy;
-      for (int nrest = 1; nrest <= budget; ++nrest) {
+      for (int nrest = 1; nrest <= budget - need.devices; ++nrest) {
         if (least >= best.value) return;  // later candidates of this block cannot win
         const int mrest = rest_value(s, c.k, j, nrest, m, rest);
         if (mrest >= kInf) continue;
@@ -212,8 +218,27 @@ void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, S
         c.nrest = static_cast<std::int16_t>(nrest);
         best.consider(x >= 0 ? v + 1 : v, c);
       }
+      const int largest_skipped = std::min(need.devices, budget) - 1;
+      if (largest_skipped >= 1 && need.statics <= largest_skipped * capacity_bytes_) {
+        at_most_target(need.work * kWorkMargin / static_cast<double>(largest_skipped));
+      }
     }
   }
+}
+
+GraphPipeSearch::Impl::BranchNeed GraphPipeSearch::Impl::least_branch_devices(int p, int h1, int h2, int cap) {
+  int a = 0;
+  const int end = normalise(p, a, h1, h2);
+  BranchNeed need;
+  if (a >= end) return need;
+  std::tie(need.work, need.statics) = branch_load(p, a, h1, h2, end);
+  const double w = need.work * kWorkMargin;
+  need.devices = 1;
+  while (need.devices <= cap && (need.statics > need.devices * capacity_bytes_ ||
+                                 w / static_cast<double>(need.devices) > target_)) {
+    ++need.devices;
+  }
+  return need;
 }
 
 /// Normalises a branch-range key: skips a fully absorbed branch 0, forgets h1 past branch 0.
@@ -227,6 +252,11 @@ int GraphPipeSearch::Impl::normalise(int p, int& a, int& h1, int h2) const {
 // range_hopeless for branches a..end-1 of p, branch 0 from element h1, the last before h2:
 // the whole branches' sums less branch 0's head and the last branch's tail.
 bool GraphPipeSearch::Impl::branches_hopeless(int p, int a, int h1, int h2, int end, int n) {
+  const auto [work, statics] = branch_load(p, a, h1, h2, end);
+  return range_hopeless(work, statics, n);
+}
+
+std::pair<double, double> GraphPipeSearch::Impl::branch_load(int p, int a, int h1, int h2, int end) const {
   const int r = branches(p);
   const int first = first_branch(p), last = last_branch(p);
   double work = branch_work(p, a, end), statics = branch_static(p, a, end);
@@ -238,7 +268,7 @@ bool GraphPipeSearch::Impl::branches_hopeless(int p, int a, int h1, int h2, int 
     work -= seq_work(last, h2, len(last));
     statics -= seq_static(last, h2, len(last));
   }
-  return range_hopeless(work, statics, n);
+  return {work, statics};
 }
 
 // The same bound part by part, for a state that is not in the memo: branch 0 cut at h1 and the

@@ -332,6 +332,16 @@ class GraphPipeSearch::Impl {
   int rest_value(int s, int k, int j, int nrest, int m, graphpipe_detail::RestValues& rest);
   int normalise(int p, int& a, int& h1, int h2) const;
   bool branches_hopeless(int p, int a, int h1, int h2, int end, int n);
+  /// Least work and static memory of branches a..end-1 (branch 0 from h1, the last before h2).
+  [[nodiscard]] std::pair<double, double> branch_load(int p, int a, int h1, int h2, int end) const;
+  /// What par(p, 0, h1, h2, n, .) needs to pass branches_hopeless at the current target.
+  struct BranchNeed {
+    int devices = 0;  ///< the least n >= 1 that passes (cap + 1: none up to cap); 0: no branch left
+    double work = 0.0;
+    double statics = 0.0;
+  };
+  /// Computed without recording any comparison.
+  BranchNeed least_branch_devices(int p, int h1, int h2, int cap);
   bool parts_hopeless(int p, int a, int h1, int h2, int end, int n);
   void split(int p, int a, int h1, int h2, int n, int m, int c, int lo, int hi, Best<ParChoice>& best);
   void groups(int p, int a, int h2, int end, int lo, int n, int m, Best<ParChoice>& best);
