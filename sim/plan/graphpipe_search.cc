@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
+#include <cmath>
 #include <utility>
 
 #include "sim/core/check.h"
@@ -198,7 +198,7 @@ void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, S
                                             graphpipe_detail::RestValues& rest, Best<SeqChoice>& best) {
   const Degrees dxs = x >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
   const Degrees dys = y >= 0 ? degrees(n) : graphpipe_detail::no_degrees();
-  const BranchNeed need = least_branch_devices(q, c.h1, c.h2, n);
+  const RangeNeed need = least_branch_devices(q, 0, c.h1, c.h2, n);
   for (const int dx : dxs) {
     if (x >= 0 && !tps_ok(x, dx)) continue;
     for (const int dy : dys) {
@@ -218,27 +218,36 @@ void GraphPipeSearch::Impl::block_with_rest(int s, int j, int q, int n, int m, S
         c.nrest = static_cast<std::int16_t>(nrest);
         best.consider(x >= 0 ? v + 1 : v, c);
       }
-      const int largest_skipped = std::min(need.devices, budget) - 1;
-      if (largest_skipped >= 1 && need.statics <= largest_skipped * capacity_bytes_) {
-        at_most_target(need.work * kWorkMargin / static_cast<double>(largest_skipped));
-      }
+      record_skipped(need, std::min(need.devices, budget) - 1);
     }
   }
 }
 
-GraphPipeSearch::Impl::BranchNeed GraphPipeSearch::Impl::least_branch_devices(int p, int h1, int h2, int cap) {
-  int a = 0;
+GraphPipeSearch::Impl::RangeNeed GraphPipeSearch::Impl::least_branch_devices(int p, int a, int h1, int h2, int cap) {
   const int end = normalise(p, a, h1, h2);
-  BranchNeed need;
-  if (a >= end) return need;
-  std::tie(need.work, need.statics) = branch_load(p, a, h1, h2, end);
-  const double w = need.work * kWorkMargin;
-  need.devices = 1;
-  while (need.devices <= cap && (need.statics > need.devices * capacity_bytes_ ||
-                                 w / static_cast<double>(need.devices) > target_)) {
-    ++need.devices;
-  }
+  if (a >= end) return RangeNeed{};
+  const auto [work, statics] = branch_load(p, a, h1, h2, end);
+  return least_devices(work, statics, cap);
+}
+
+GraphPipeSearch::Impl::RangeNeed GraphPipeSearch::Impl::least_devices(double work, double statics, int cap) const {
+  RangeNeed need{1, work, statics};
+  const double w = work * kWorkMargin;
+  auto passes = [&](int k) {
+    return statics <= k * capacity_bytes_ && w / static_cast<double>(k) <= target_;
+  };
+  // A guess from the two ratios, then the exact comparisons range_hopeless makes.
+  const double guess = std::max(std::ceil(statics / capacity_bytes_), std::ceil(w / target_));
+  if (guess > 1.0) need.devices = guess > cap ? cap + 1 : static_cast<int>(guess);
+  while (need.devices > 1 && passes(need.devices - 1)) --need.devices;
+  while (need.devices <= cap && !passes(need.devices)) ++need.devices;
   return need;
+}
+
+void GraphPipeSearch::Impl::record_skipped(const RangeNeed& need, int largest) {
+  if (largest >= 1 && need.statics <= largest * capacity_bytes_) {
+    at_most_target(need.work * kWorkMargin / static_cast<double>(largest));
+  }
 }
 
 /// Normalises a branch-range key: skips a fully absorbed branch 0, forgets h1 past branch 0.
@@ -348,8 +357,15 @@ void GraphPipeSearch::Impl::split(int p, int a, int h1, int h2, int n, int m, in
   };
   auto f = [&](int n1) { return probe(n1)[1]; };
   auto g = [&](int n1) { return probe(n1)[2]; };
-  int left = 1;
-  int right = n;  // right = n stands for "no crossing in [1, n - 1]"
+  // Below `first` devices branch a fails its range bound, above `last` the later branches do.
+  const RangeNeed f_need = least_devices(seq_work(c, lo, hi), seq_static(c, lo, hi), n);
+  const RangeNeed g_need = least_branch_devices(p, a + 1, h1, h2, n);
+  const int first = std::max(1, f_need.devices);
+  const int last = std::min(n - 1, n - g_need.devices);
+  record_skipped(f_need, std::min(f_need.devices, n) - 1);
+  record_skipped(g_need, std::min(g_need.devices, n) - 1);
+  int left = first;
+  int right = last + 1;  // last + 1 stands for "no crossing in [first, last]"
   while (left < right) {
     const int mid = (left + right) / 2;
     if (f(mid) <= g(mid)) {
@@ -363,8 +379,8 @@ void GraphPipeSearch::Impl::split(int p, int a, int h1, int h2, int n, int m, in
     const int v = std::max(f(n1), g(n1));
     if (v < kInf) best.consider(v, ParChoice{ParKind::kSingle, 0, static_cast<std::int16_t>(n1)});
   };
-  if (cross > 1) take(cross - 1);
-  if (cross < n) take(cross);
+  if (cross > first) take(cross - 1);
+  if (cross <= last) take(cross);
 }
 
 }  // namespace gppsim::plan

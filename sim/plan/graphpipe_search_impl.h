@@ -334,14 +334,21 @@ class GraphPipeSearch::Impl {
   bool branches_hopeless(int p, int a, int h1, int h2, int end, int n);
   /// Least work and static memory of branches a..end-1 (branch 0 from h1, the last before h2).
   [[nodiscard]] std::pair<double, double> branch_load(int p, int a, int h1, int h2, int end) const;
-  /// What par(p, 0, h1, h2, n, .) needs to pass branches_hopeless at the current target.
-  struct BranchNeed {
-    int devices = 0;  ///< the least n >= 1 that passes (cap + 1: none up to cap); 0: no branch left
+  /// What a range needs to pass range_hopeless at the current target.
+  struct RangeNeed {
+    int devices = 0;  ///< the least n >= 1 that passes (cap + 1: none up to cap); 0: nothing to place
     double work = 0.0;
     double statics = 0.0;
   };
-  /// Computed without recording any comparison.
-  BranchNeed least_branch_devices(int p, int h1, int h2, int cap);
+  /// RangeNeed of ops with least work `work` and static memory `statics`, with the comparisons
+  /// range_hopeless makes; none is recorded.
+  [[nodiscard]] RangeNeed least_devices(double work, double statics, int cap) const;
+  /// RangeNeed of par(p, a, h1, h2, ., .), as branches_hopeless judges it.
+  RangeNeed least_branch_devices(int p, int a, int h1, int h2, int cap);
+  /// Records what range_hopeless would have for the range on `largest` devices and on fewer,
+  /// where a caller skips those asks: the work comparison at `largest` (the others' thresholds
+  /// are higher), unless static memory alone rules `largest` out, which compares nothing.
+  void record_skipped(const RangeNeed& need, int largest);
   bool parts_hopeless(int p, int a, int h1, int h2, int end, int n);
   void split(int p, int a, int h1, int h2, int n, int m, int c, int lo, int hi, Best<ParChoice>& best);
   void groups(int p, int a, int h2, int end, int lo, int n, int m, Best<ParChoice>& best);
