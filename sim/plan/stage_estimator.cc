@@ -233,6 +233,8 @@ std::vector<std::int64_t> in_flight_micro_batches(const Strategy& strategy, std:
   const std::vector<int> paths = strategy.longest_paths_to_sink();
   std::vector<std::int64_t> out;
   for (const Stage& st : strategy.stages) {
+    GPPSIM_CHECK(st.id >= 0 && static_cast<std::size_t>(st.id) < paths.size(),
+                 fmt::format("stage id {} out of range [0, {})", st.id, paths.size()));
     const std::int64_t count = mini_batch / st.micro_batch_size;
     out.push_back(std::min<std::int64_t>(paths[static_cast<std::size_t>(st.id)], count));
   }

@@ -247,6 +247,15 @@ std::unique_ptr<World> summit_world(const model::ZooArgs& args, int gpus, std::i
   return std::make_unique<World>(model::build_zoo_model(args, core::Dtype::kFp32), c, mini_batch, std::move(sizes));
 }
 
+/// MMT cut to 3 branches of 3 layers on 8 Summit V100s, mini-batch 64: small enough for grids of
+/// targets, with activations that bind below about 1 GB a device.
+std::unique_ptr<World> small_mmt_world(std::vector<std::int64_t> sizes = {8}) {
+  model::MmtArgs args;
+  args.branches = 3;
+  args.layers_per_branch = 3;
+  return summit_world(args, 8, 64, std::move(sizes));
+}
+
 /// Checks a feasible result: every op in one stage, devices within the cluster and disjoint,
 /// the micro-batch splits over every stage, memory fits with the real in-flight counts, and
 /// objective_s is the slowest stage's TPS.
@@ -506,10 +515,7 @@ int expect_reuse_matches_fresh(const World& w, const std::vector<std::pair<std::
 }
 
 TEST(GraphPipeSearch, ReusedAnswersEqualFreshOnes) {
-  model::MmtArgs args;
-  args.branches = 3;
-  args.layers_per_branch = 3;
-  const auto w = summit_world(args, 8, 64, {4, 8});
+  const auto w = small_mmt_world({4, 8});
   std::vector<std::pair<std::int64_t, double>> asks;
   for (double t = 2e-4; t < 2e-1; t *= 1.3) asks.emplace_back(t < 1e-2 ? 8 : 4, t);
   const std::size_t grid = asks.size();
@@ -534,17 +540,11 @@ TEST(GraphPipeSearch, ReusedAnswersEqualFreshOnesOnADenseGrid) {
   EXPECT_LT(feasible, static_cast<int>(asks.size()));
 }
 
-// last_interval(): a fresh search at the interval's ends (lo, and just below hi) and at targets
-// in between gives the answer the search gave at its target; an infeasible answer's interval ends above the
-// target (the planner's bisection moves its lower bound there).
 // Counting only static memory is a relaxation: wherever the full search finds a stage graph, the
 // static-only one does too, and where activations are what does not fit (0.7 GB a device), only
 // it does.
 TEST(GraphPipeSearch, StaticOnlyMemoryIsARelaxation) {
-  model::MmtArgs args;
-  args.branches = 3;
-  args.layers_per_branch = 3;
-  const auto w = summit_world(args, 8, 64, {8});
+  const auto w = small_mmt_world();
   int only_relaxed = 0;
   int both = 0;
   for (const double limit : {0.7e9, 2e9}) {
@@ -575,10 +575,7 @@ TEST(GraphPipeSearch, StaticOnlyMemoryIsARelaxation) {
 // is the static-only answer (same feasibility, in-flight count and objective); wherever the two
 // differ, a check must have failed. Two searches on one grid of targets, one per memory model.
 TEST(GraphPipeSearch, MemoryBoundTellsWhenFullAnswersAreStaticOnlyOnes) {
-  model::MmtArgs args;
-  args.branches = 3;
-  args.layers_per_branch = 3;
-  const auto w = summit_world(args, 8, 64, {8});
+  const auto w = small_mmt_world();
   int unbound_answers = 0;
   int differing = 0;
   for (const double limit : {0.7e9, 2e9, 1e12}) {
@@ -636,11 +633,11 @@ std::pair<int, int> expect_root_interval_keeps_answer(const World& w, std::int64
   return counts;
 }
 
+// last_interval(): a fresh search at the interval's ends (lo, and just below hi) and at targets
+// in between gives the answer the search gave at its target; an infeasible answer's interval ends
+// above the target (the planner's bisection moves its lower bound there).
 TEST(GraphPipeSearch, TheRootIntervalKeepsTheAnswer) {
-  model::MmtArgs args;
-  args.branches = 3;
-  args.layers_per_branch = 3;
-  const auto w = summit_world(args, 8, 64, {8});
+  const auto w = small_mmt_world();
   const auto [feasible, infeasible] = expect_root_interval_keeps_answer(*w, 8, 2e-4, 2e-1, 1.7);
   EXPECT_GT(feasible, 3);
   EXPECT_GT(infeasible, 1);
