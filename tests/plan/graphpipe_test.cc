@@ -22,6 +22,7 @@
 #include "plan_world.h"
 #include "sim/core/errors.h"
 #include "sim/model/zoo.h"
+#include "sim/plan/pipedream.h"
 
 namespace gppsim::plan {
 namespace {
@@ -288,11 +289,16 @@ const std::string* note(const PlanResult& r, const std::string& key) {
 
 // GraphPipe's case study: two branches of 4 x [attention + 2 linear] on 8 V100s (2 nodes x 4).
 // A sequential pipeline over 8 devices has depth 8; the paper's graph pipeline has depth 4.
+// PipeDream, on the same request, is such a sequential pipeline.
 TEST(GraphPipePlanner, TwoBranchCaseStudyIsAShallowStageDag) {
   const auto w = summit_world(model::TwoBranchArgs{}, 8, 64, {1, 2, 4, 8, 16, 32});
   const PlanResult r = GraphPipePlanner().plan(w->request());
   expect_valid(*w, r);
   EXPECT_LT(r.strategy->depth(), 8);
+  const PlanResult sequential = PipeDreamPlanner().plan(w->request());
+  ASSERT_TRUE(sequential.feasible) << sequential.reason;
+  EXPECT_EQ(sequential.strategy->depth(), static_cast<int>(sequential.strategy->stages.size()));
+  EXPECT_LT(r.strategy->depth(), sequential.strategy->depth());
   bool forks = false;  // a stage with two successors: branches run as parallel stages
   for (const Stage& st : r.strategy->stages) forks = forks || r.strategy->successors(st.id).size() >= 2;
   EXPECT_TRUE(forks);
