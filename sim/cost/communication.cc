@@ -17,6 +17,9 @@ core::Seconds transfer_time(const hw::Topology& topology, hw::DeviceId src, hw::
   return topology.route_latency(r) + bytes / topology.route_bandwidth(r);
 }
 
+namespace {
+
+/// The figures of `ring` (devices distinct and valid) on `topology`.
 RingFigures ring_figures(const hw::Topology& topology, const std::vector<hw::DeviceId>& ring) {
   const std::size_t n = ring.size();
   GPPSIM_CHECK(std::set<hw::DeviceId>(ring.begin(), ring.end()).size() == n,
@@ -44,6 +47,8 @@ RingFigures ring_figures(const hw::Topology& topology, const std::vector<hw::Dev
   }
   return f;
 }
+
+}  // namespace
 
 core::Seconds ring_allreduce_time(const RingFigures& ring, core::Bytes bytes) {
   const std::size_t n = ring.devices;

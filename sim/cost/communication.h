@@ -29,15 +29,13 @@ core::Seconds ring_allreduce_time(const hw::Topology& topology,
                                   const std::vector<hw::DeviceId>& ring, core::Bytes bytes);
 
 /// What ring_allreduce_time needs of a ring besides the bytes: its size, the largest hop
-/// latency and the smallest hop bandwidth share. For callers that price many buffers on one ring.
+/// latency and the smallest hop bandwidth share (zero below two devices). For callers that know
+/// them without a topology (StageEstimator's one-link rings).
 struct RingFigures {
   std::size_t devices = 0;
   core::Seconds max_latency;
   core::BytesPerSecond min_bandwidth;
 };
-/// The figures of `ring` (devices distinct and valid); latency and bandwidth are left zero when
-/// it has fewer than two devices.
-RingFigures ring_figures(const hw::Topology& topology, const std::vector<hw::DeviceId>& ring);
 /// ring_allreduce_time from the ring's figures: the same value, bit for bit.
 core::Seconds ring_allreduce_time(const RingFigures& ring, core::Bytes bytes);
 

@@ -273,14 +273,14 @@ class GraphPipeSearch::Impl {
   int devices_needed(double work, int cap) {
     if (work <= 0.0) return 0;
     const double w = work * kWorkMargin;
-    const double top = static_cast<double>(cap);
-    if (!at_most_target(w / top)) return cap + 1;
-    double c = std::clamp(std::ceil(w / target_), 1.0, top);
-    while (c < top && w / c > target_) c += 1.0;
-    while (c > 1.0 && w / (c - 1.0) <= target_) c -= 1.0;
-    at_most_target(w / c);
-    if (c > 1.0) at_most_target(w / (c - 1.0));
-    return static_cast<int>(c);
+    const int c = least_devices(work, 0.0, cap).devices;
+    if (c > cap) {
+      at_most_target(w / static_cast<double>(cap));  // fails
+      return c;
+    }
+    at_most_target(w / static_cast<double>(c));
+    if (c > 1) at_most_target(w / static_cast<double>(c - 1));
+    return c;
   }
   /// Keeps float rounding in the prefix sums from lifting a bound above a true optimum.
   static constexpr double kWorkMargin = 1.0 - 1e-9;

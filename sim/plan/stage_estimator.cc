@@ -20,9 +20,9 @@ hw::LinkSpec planning_link(const hw::ClusterSpec& cluster) {
           core::max(cluster.intra_node.latency, cluster.inter_node.latency)};
 }
 
-/// The figures cost::ring_figures gives for a ring of `devices` devices on one node whose every
-/// directed pair has its own link `link`: each hop is one link used once, so the largest latency
-/// and the smallest bandwidth share are the link's (zero below two devices, as there).
+/// The figures of a ring of `devices` devices on one node whose every directed pair has its own
+/// link `link`: each hop is one link used once, so the largest latency and the smallest bandwidth
+/// share are the link's (zero below two devices).
 cost::RingFigures flat_ring(int devices, const hw::LinkSpec& link) {
   cost::RingFigures f;
   f.devices = static_cast<std::size_t>(devices);
